@@ -7,7 +7,6 @@ supadesk_packages=(
   postgresql-15 postgresql-client-15 postgresql-15-wal2json
   gnome-keyring dbus dbus-x11 xvfb xauth at-spi2-core
   desktop-file-utils appstream
-  nodejs npm
   imagemagick
 )
 
@@ -16,6 +15,9 @@ supadesk_ensure_packages () {
   for pkg in "${supadesk_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
+  # Node may come from elsewhere than Debian (it bundles npm then).
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "Installing missing packages: ${missing[*]}" >&2
   local sudo=
