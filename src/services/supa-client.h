@@ -70,6 +70,12 @@ SoupMessage     *supa_client_new_message    (SupaClient   *self,
                                              const char   *service_path,
                                              const char   *query);
 
+/* Added: applies the same header policy to a message made elsewhere (e.g.
+ * the WebSocket handshake of the health check). */
+void             supa_client_apply_headers  (SupaClient   *self,
+                                             SoupMessage  *msg,
+                                             SupaService   service);
+
 /* Sends @msg, reads the whole body, and maps a non-2xx status (or a
  * transport failure) into a SUPA_ERROR following @service's error format.
  * The finish function returns the body (possibly empty, never NULL on

@@ -91,4 +91,12 @@ GError      *supa_error_new_from_response (SupaService         service,
 GError      *supa_error_new_from_transport(const GError *transport_error,
                                            const char   *host);
 
+/* Added: the code a status maps to (401 → UNAUTHORIZED, 403 → FORBIDDEN,
+ * 404 → NOT_FOUND, 409 → CONFLICT, 413 → TOO_LARGE, 415 →
+ * UNSUPPORTED_MEDIA, 429 → RATE_LIMITED, other 4xx → INVALID_INPUT, 5xx →
+ * SERVER, anything else → PROTOCOL). For errors made by
+ * supa_error_new_from_response the logical status is the HTTP status
+ * except for Storage, whose body carries its own `statusCode`. */
+SupaErrorCode supa_error_code_for_status  (guint         status);
+
 G_END_DECLS

@@ -47,4 +47,8 @@ gboolean     supa_key_info_is_expired   (SupaKeyInfo *self,
 /* A redacted form fit for logs and UI: "eyJ…(anon)" / "sb_secret_…". */
 char        *supa_key_info_redact       (SupaKeyInfo *self);
 
+/* Added: TRUE for the roles that bypass row level security
+ * ("service_role", "supabase_admin", "secret"); used for stored profiles. */
+gboolean     supa_key_role_bypasses_rls (const char  *role);
+
 G_END_DECLS

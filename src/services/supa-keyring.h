@@ -6,6 +6,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsecret/secret.h>
 
 G_BEGIN_DECLS
 
@@ -63,6 +64,15 @@ gboolean     supa_keyring_clear_finish     (SupaKeyring         *self,
 
 /* Wipes and frees a secret returned by lookup. */
 void         supa_keyring_free_secret      (char *secret);
+
+/* Added: the schema above as a SecretSchema (for tests and tools). */
+const SecretSchema *supa_keyring_get_schema (void);
+
+/* Added: maps a libsecret / D-Bus error to SUPA_ERROR_KEYRING with the
+ * actionable message (no service, locked, prompt dismissed, other). A
+ * cancellation of @cancellable is returned unchanged. */
+GError      *supa_keyring_map_error        (const GError *error,
+                                            GCancellable *cancellable);
 
 
 

@@ -23,6 +23,9 @@ G_DECLARE_FINAL_TYPE (SupaProfile, supa_profile, SUPA, PROFILE, GObject)
  * "secret", …), "tag" (free text; "production" is special), "color" (a
  * named colour such as "blue", or NULL). */
 SupaProfile *supa_profile_new             (const char  *id);
+/* @new_id NULL keeps @self's id (an editable copy to save back through
+ * the store); "" gives the copy a new random id. Added read-only
+ * properties: "is-production", "bypasses-rls". */
 SupaProfile *supa_profile_copy            (SupaProfile *self,
                                            const char  *new_id);
 

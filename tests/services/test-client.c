@@ -1,0 +1,495 @@
+/* test-client.c — SupaClient against an in-process SoupServer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "supa-client.h"
+#include "test-util.h"
+
+#define BIG_ROWS 40000
+
+static GString *log_capture;
+
+typedef struct
+{
+  SoupServer *server;
+  char       *base_url;
+  GHashTable *last_headers;   /* lower-case name → value, of the last request */
+  guint       n_requests;
+} Fixture;
+
+static GLogWriterOutput
+capture_writer (GLogLevelFlags   log_level,
+                const GLogField *fields,
+                gsize            n_fields,
+                gpointer         user_data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+      {
+        if (fields[i].length < 0)
+          g_string_append (log_capture, fields[i].value);
+        else
+          g_string_append_len (log_capture, fields[i].value, fields[i].length);
+        g_string_append_c (log_capture, '\n');
+      }
+
+  if (log_level & G_LOG_LEVEL_DEBUG)
+    return G_LOG_WRITER_HANDLED;
+
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
+static void
+record_header (const char *name,
+               const char *value,
+               gpointer    user_data)
+{
+  g_hash_table_insert (user_data, g_ascii_strdown (name, -1), g_strdup (value));
+}
+
+static void
+respond_json (SoupServerMessage *msg,
+              guint              status,
+              const char        *json)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, json, strlen (json));
+}
+
+static void
+server_cb (SoupServer        *server,
+           SoupServerMessage *msg,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  Fixture *fixture = user_data;
+  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
+
+  fixture->n_requests++;
+  g_hash_table_remove_all (fixture->last_headers);
+  soup_message_headers_foreach (soup_server_message_get_request_headers (msg), record_header,
+                                fixture->last_headers);
+
+  if (g_str_equal (path, "/rest/v1/echo") || g_str_equal (path, "/auth/v1/echo") ||
+      g_str_equal (path, "/storage/v1/echo") || g_str_equal (path, "/functions/v1/echo"))
+    respond_json (msg, 200, "{\"ok\":true}");
+  else if (g_str_equal (path, "/rest/v1/conflict"))
+    respond_json (msg, 409, "{\"code\":\"23505\",\"details\":\"Key (id)=(1) already exists.\",\"hint\":null,"
+                            "\"message\":\"duplicate key value violates unique constraint \\\"todos_pkey\\\"\"}");
+  else if (g_str_equal (path, "/storage/v1/object/files/missing.txt"))
+    respond_json (msg, 400, "{\"statusCode\":\"404\",\"error\":\"not_found\",\"message\":\"Object not found\",\"code\":\"NoSuchKey\"}");
+  else if (g_str_equal (path, "/auth/v1/user"))
+    {
+      soup_message_headers_replace (response_headers, "x-sb-error-code", "no_authorization");
+      respond_json (msg, 401, "{\"code\":\"no_authorization\",\"message\":\"This endpoint requires a valid Bearer token\"}");
+    }
+  else if (g_str_equal (path, "/auth/v1/otp"))
+    {
+      soup_message_headers_replace (response_headers, "Retry-After", "17");
+      respond_json (msg, 429, "{\"code\":\"over_email_send_rate_limit\",\"message\":\"email rate limit exceeded\"}");
+    }
+  else if (g_str_equal (path, "/functions/v1/relay"))
+    {
+      soup_message_headers_replace (response_headers, "x-relay-error", "true");
+      respond_json (msg, 502, "{\"message\":\"Function is not reachable\"}");
+    }
+  else if (g_str_equal (path, "/rest/v1/gateway"))
+    respond_json (msg, 401, "{\"message\":\"No API key found in request\"}");
+  else if (g_str_equal (path, "/rest/v1/html"))
+    {
+      const char *html = "<html><body>bad gateway</body></html>";
+      soup_server_message_set_status (msg, 502, NULL);
+      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, html, strlen (html));
+    }
+  else if (g_str_equal (path, "/rest/v1/notjson"))
+    {
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "{oops", 5);
+    }
+  else if (g_str_equal (path, "/rest/v1/empty"))
+    soup_server_message_set_status (msg, 204, NULL);
+  else if (g_str_equal (path, "/rest/v1/big"))
+    {
+      GString *big = g_string_new ("[");
+      gsize len;
+      char *data;
+
+      for (guint i = 0; i < BIG_ROWS; i++)
+        g_string_append_printf (big, "%s{\"id\":%u,\"title\":\"row number %u\",\"done\":%s}",
+                                i ? "," : "", i, i, i % 2 ? "true" : "false");
+      g_string_append_c (big, ']');
+      len = big->len;
+      data = g_string_free (big, FALSE);
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, data, len);
+    }
+  else if (g_str_equal (path, "/rest/v1/slow"))
+    soup_server_message_pause (msg);   /* never answers: the client cancels */
+  else
+    respond_json (msg, 404, "{\"code\":\"PGRST125\",\"details\":null,\"hint\":null,\"message\":\"Invalid path specified in request URL\"}");
+}
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+  g_autofree char *uri_string = NULL;
+  gsize len;
+
+  fixture->last_headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  fixture->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (fixture->server, NULL, server_cb, fixture, NULL);
+  soup_server_listen_local (fixture->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+
+  uris = soup_server_get_uris (fixture->server);
+  g_assert_nonnull (uris);
+  uri_string = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  len = strlen (uri_string);
+  if (len > 0 && uri_string[len - 1] == '/')
+    uri_string[len - 1] = '\0';
+  fixture->base_url = g_steal_pointer (&uri_string);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  soup_server_disconnect (fixture->server);
+  g_clear_object (&fixture->server);
+  g_clear_pointer (&fixture->base_url, g_free);
+  g_clear_pointer (&fixture->last_headers, g_hash_table_unref);
+}
+
+static const char *
+last_header (Fixture    *fixture,
+             const char *name)
+{
+  return g_hash_table_lookup (fixture->last_headers, name);
+}
+
+static GBytes *
+send_sync (SupaClient    *client,
+           SupaService    service,
+           const char    *method,
+           const char    *path,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  g_autoptr(SoupMessage) msg = supa_client_new_message (client, service, method, path, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  supa_client_send_async (client, msg, service, cancellable, test_store_result_cb, &result);
+  test_wait_result (&result);
+
+  return supa_client_send_finish (client, result, error);
+}
+
+static JsonNode *
+send_json_sync (SupaClient    *client,
+                SupaService    service,
+                const char    *path,
+                GError       **error)
+{
+  g_autoptr(SoupMessage) msg = supa_client_new_message (client, service, "GET", path, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  supa_client_send_json_async (client, msg, service, NULL, test_store_result_cb, &result);
+  test_wait_result (&result);
+
+  return supa_client_send_json_finish (client, result, error);
+}
+
+static void
+assert_sent (Fixture     *fixture,
+             SupaClient  *client,
+             SupaService  service,
+             const char  *path,
+             const char  *apikey,
+             const char  *bearer)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = send_sync (client, service, "GET", path, NULL, &error);
+  g_autofree char *expected_auth = bearer ? g_strconcat ("Bearer ", bearer, NULL) : NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (body);
+  g_assert_cmpstr (last_header (fixture, "apikey"), ==, apikey);
+  g_assert_cmpstr (last_header (fixture, "authorization"), ==, expected_auth);
+  g_assert_cmpstr (last_header (fixture, "x-client-info"), ==, "supadesk/" PACKAGE_VERSION);
+  if (service == SUPA_SERVICE_AUTH)
+    g_assert_cmpstr (last_header (fixture, "x-supabase-api-version"), ==, "2024-01-01");
+  else
+    g_assert_null (last_header (fixture, "x-supabase-api-version"));
+  g_assert_null (last_header (fixture, "accept-profile"));
+  g_assert_null (last_header (fixture, "content-profile"));
+}
+
+static void
+test_headers_legacy_key (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *key = test_make_role_jwt ("anon");
+  g_autofree char *token = test_make_role_jwt ("authenticated");
+  g_autoptr(SupaClient) client = supa_client_new (fixture->base_url, key, NULL);
+
+  g_assert_cmpstr (supa_key_info_get_role (supa_client_get_key_info (client)), ==, "anon");
+
+  assert_sent (fixture, client, SUPA_SERVICE_REST, "rest/v1/echo", key, key);
+  assert_sent (fixture, client, SUPA_SERVICE_AUTH, "auth/v1/echo", key, key);
+  assert_sent (fixture, client, SUPA_SERVICE_STORAGE, "storage/v1/echo", key, key);
+  assert_sent (fixture, client, SUPA_SERVICE_FUNCTIONS, "functions/v1/echo", key, key);
+
+  /* a signed-in user's token replaces the key as Bearer, apikey stays */
+  supa_client_set_access_token (client, token);
+  assert_sent (fixture, client, SUPA_SERVICE_REST, "rest/v1/echo", key, token);
+  assert_sent (fixture, client, SUPA_SERVICE_AUTH, "auth/v1/echo", key, token);
+  assert_sent (fixture, client, SUPA_SERVICE_FUNCTIONS, "functions/v1/echo", key, token);
+
+  supa_client_set_access_token (client, NULL);
+  assert_sent (fixture, client, SUPA_SERVICE_REST, "rest/v1/echo", key, key);
+}
+
+static void
+test_headers_new_keys (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *key = test_make_sb_key ("sb_publishable_");
+  g_autofree char *secret = test_make_sb_key ("sb_secret_");
+  g_autofree char *token = test_make_role_jwt ("authenticated");
+  g_autoptr(SupaClient) client = supa_client_new (fixture->base_url, key, NULL);
+  g_autoptr(SupaClient) admin = supa_client_new (fixture->base_url, secret, NULL);
+
+  assert_sent (fixture, client, SUPA_SERVICE_REST, "rest/v1/echo", key, key);
+  assert_sent (fixture, client, SUPA_SERVICE_STORAGE, "storage/v1/echo", key, key);
+  /* never an sb_ key as Bearer to Edge Functions */
+  assert_sent (fixture, client, SUPA_SERVICE_FUNCTIONS, "functions/v1/echo", key, NULL);
+  assert_sent (fixture, admin, SUPA_SERVICE_FUNCTIONS, "functions/v1/echo", secret, NULL);
+  assert_sent (fixture, admin, SUPA_SERVICE_AUTH, "auth/v1/echo", secret, secret);
+
+  supa_client_set_access_token (client, token);
+  assert_sent (fixture, client, SUPA_SERVICE_FUNCTIONS, "functions/v1/echo", key, token);
+}
+
+static void
+test_key_not_readable (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GTypeClass) klass = g_type_class_ref (SUPA_TYPE_CLIENT);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_CLASS (klass), "api-key");
+
+  g_assert_nonnull (pspec);
+  g_assert_false (pspec->flags & G_PARAM_READABLE);
+}
+
+static void
+test_error_mapping (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *key = test_make_role_jwt ("anon");
+  g_autoptr(SupaClient) client = supa_client_new (fixture->base_url, key, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  body = send_sync (client, SUPA_SERVICE_REST, "POST", "rest/v1/conflict", NULL, &error);
+  g_assert_null (body);
+  g_assert_error (error, SUPA_ERROR, SUPA_ERROR_CONFLICT);
+  g_assert_cmpstr (error->message, ==, "duplicate key value violates unique constraint \"todos_pkey\"");
+  g_assert_cmpstr (supa_error_get_server_code (error), ==, "23505");
+  g_assert_cmpstr (supa_error_get_details (error), ==, "Key (id)=(1) already exists.");
+  g_clear_error (&error);
+
+  body = send_sync (client, SUPA_SERVICE_STORAGE, "GET", "storage/v1/object/files/missing.txt", NULL, &error);
+  g_assert_error (error, SUPA_ERROR, SUPA_ERROR_NOT_FOUND);
+  g_assert_cmpuint (supa_error_get_http_status (error), ==, 400);
+  g_assert_cmpuint (supa_error_get_logical_status (error), ==, 404);
+  g_assert_cmpstr (supa_error_get_server_code (error), ==, "NoSuchKey");
+  g_assert_cmpstr (error->message, ==, "Object not found");
+  g_clear_error (&error);
+
+  body = send_sync (client, SUPA_SERVICE_AUTH, "GET", "auth/v1/user", NULL, &error);
+  g_assert_error (error, SUPA_ERROR, SUPA_ERROR_UNAUTHORIZED);
+  g_assert_cmpstr (error->message, ==, "This endpoint requires a valid Bearer token");
+  g_assert_cmpstr (supa_error_get_server_code (error), ==, "no_authorization");
+  g_clear_error (&error);
+
+  body = send_sync (client, SUPA_SERVICE_AUTH, "POST", "auth/v1/otp", NULL, &error);
+  g_assert_error (error, SUPA_ERROR, SUPA_ERROR_RATE_LIMITED);
+  g_assert_cmpfloat (supa_error_get_retry_after (error), ==, 17);
+  g_clear_error (&error);
+
+  body = send_sync (client, SUPA_SERVICE_FUNCTIONS, "POST", "functions/v1/relay", NULL, &error);
+  g_assert_error (error, SUPA_ERROR, SUPA_ERROR_SERVER);
+  g_assert_cmpstr (error->message, ==, "The function could not be reached: Function is not reachable");
+  g_clear_error (&error);
+
+  body = send_sync (client, SUPA_SERVICE_REST, "GET", "rest/v1/gateway", NULL, &error);
+  g_assert_error (error, SUPA_ERROR, SUPA_ERROR_UNAUTHORIZED);
+  g_assert_cmpstr (error->message, ==, "No API key found in request");
+  g_clear_error (&error);
+
+  body = send_sync (client, SUPA_SERVICE_REST, "GET", "rest/v1/html", NULL, &error);
+  g_assert_error (error, SUPA_ERROR, SUPA_ERROR_SERVER);
+  g_assert_cmpstr (error->message, ==, "The server answered 502 Bad Gateway.");
+  g_clear_error (&error);
+}
+
+static void
+test_json (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autofree char *key = test_make_role_jwt ("anon");
+  g_autoptr(SupaClient) client = supa_client_new (fixture->base_url, key, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) echo = NULL;
+  g_autoptr(JsonNode) empty = NULL;
+  g_autoptr(JsonNode) broken = NULL;
+  g_autoptr(JsonNode) big = NULL;
+  JsonArray *rows;
+
+  echo = send_json_sync (client, SUPA_SERVICE_REST, "rest/v1/echo", &error);
+  g_assert_no_error (error);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (echo), "ok"));
+
+  empty = send_json_sync (client, SUPA_SERVICE_REST, "rest/v1/empty", &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_NULL (empty));
+
+  broken = send_json_sync (client, SUPA_SERVICE_REST, "rest/v1/notjson", &error);
+  g_assert_null (broken);
+  g_assert_error (error, SUPA_ERROR, SUPA_ERROR_PROTOCOL);
+  g_assert_true (g_str_has_prefix (error->message, "The server sent an answer that is not valid JSON"));
+  g_clear_error (&error);
+
+  /* above the inline limit: parsed in a worker thread */
+  big = send_json_sync (client, SUPA_SERVICE_REST, "rest/v1/big", &error);
+  g_assert_no_error (error);
+  rows = json_node_get_array (big);
+  g_assert_cmpuint (json_array_get_length (rows), ==, BIG_ROWS);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, BIG_ROWS - 1), "title"),
+                   ==, "row number 39999");
+  g_assert_true (json_object_get_boolean_member (json_array_get_object_element (rows, 1), "done"));
+}
+
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_cancellation (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *key = test_make_role_jwt ("anon");
+  g_autoptr(SupaClient) client = supa_client_new (fixture->base_url, key, NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  g_timeout_add (100, cancel_cb, cancellable);
+  body = send_sync (client, SUPA_SERVICE_REST, "GET", "rest/v1/slow", cancellable, &error);
+  g_assert_null (body);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (fixture->n_requests, ==, 1);
+}
+
+static void
+test_connection_refused (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = test_make_role_jwt ("anon");
+  g_autofree char *url = NULL;
+  g_autoptr(SupaClient) client = NULL;
+  g_autoptr(GBytes) body = NULL;
+  guint16 port;
+
+  /* a port nobody listens on */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  client = supa_client_new (url, key, NULL);
+  body = send_sync (client, SUPA_SERVICE_REST, "GET", "rest/v1/", NULL, &error);
+  g_assert_null (body);
+  g_assert_error (error, SUPA_ERROR, SUPA_ERROR_NETWORK);
+  g_assert_cmpstr (error->message, ==, "Could not reach 127.0.0.1: connection refused");
+}
+
+static void
+test_log_has_no_secrets (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *key = test_make_sb_key ("sb_secret_");
+  g_autofree char *token = test_make_role_jwt ("authenticated");
+  g_autoptr(SupaClient) client = supa_client_new (fixture->base_url, key, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *query_url = NULL;
+
+  g_string_truncate (log_capture, 0);
+
+  body = send_sync (client, SUPA_SERVICE_REST, "GET", "rest/v1/echo", NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&body, g_bytes_unref);
+
+  supa_client_set_access_token (client, token);
+  body = send_sync (client, SUPA_SERVICE_AUTH, "GET", "auth/v1/user", NULL, &error);
+  g_assert_error (error, SUPA_ERROR, SUPA_ERROR_UNAUTHORIZED);
+  g_clear_error (&error);
+
+  /* a secret in the query string, as the realtime URL has */
+  {
+    g_autofree char *escaped = g_uri_escape_string (token, NULL, FALSE);
+    g_autofree char *q = g_strdup_printf ("apikey=%s&token=%s", key, escaped);
+    g_autoptr(SoupMessage) msg = supa_client_new_message (client, SUPA_SERVICE_REST, "GET", "rest/v1/echo", q);
+    g_autoptr(GAsyncResult) result = NULL;
+
+    supa_client_send_async (client, msg, SUPA_SERVICE_REST, NULL, test_store_result_cb, &result);
+    test_wait_result (&result);
+    body = supa_client_send_finish (client, result, &error);
+    g_assert_no_error (error);
+  }
+
+  g_test_message ("captured log:\n%s", log_capture->str);
+  g_assert_nonnull (strstr (log_capture->str, "GET "));
+  g_assert_nonnull (strstr (log_capture->str, "/rest/v1/echo"));
+  g_assert_nonnull (strstr (log_capture->str, "→ 200"));
+  g_assert_nonnull (strstr (log_capture->str, "→ 401"));
+  g_assert_nonnull (strstr (log_capture->str, "apikey=[redacted]"));
+  g_assert_null (strstr (log_capture->str, key));
+  g_assert_null (strstr (log_capture->str, key + strlen ("sb_secret_")));
+  g_assert_null (strstr (log_capture->str, token));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  test_init (&argc, &argv);
+
+  log_capture = g_string_new (NULL);
+  g_log_set_writer_func (capture_writer, NULL, NULL);
+
+  g_test_add ("/client/headers/legacy-key", Fixture, NULL, fixture_setup, test_headers_legacy_key, fixture_teardown);
+  g_test_add ("/client/headers/new-keys", Fixture, NULL, fixture_setup, test_headers_new_keys, fixture_teardown);
+  g_test_add ("/client/key-not-readable", Fixture, NULL, fixture_setup, test_key_not_readable, fixture_teardown);
+  g_test_add ("/client/error-mapping", Fixture, NULL, fixture_setup, test_error_mapping, fixture_teardown);
+  g_test_add ("/client/json", Fixture, NULL, fixture_setup, test_json, fixture_teardown);
+  g_test_add ("/client/cancellation", Fixture, NULL, fixture_setup, test_cancellation, fixture_teardown);
+  g_test_add_func ("/client/connection-refused", test_connection_refused);
+  g_test_add ("/client/log-has-no-secrets", Fixture, NULL, fixture_setup, test_log_has_no_secrets, fixture_teardown);
+
+  return g_test_run ();
+}
