@@ -82,6 +82,9 @@ struct _SlRequest
   char               *bearer;        /* the Authorization bearer token, or NULL */
   char               *role;          /* effective role: from the bearer JWT, else from apikey */
   JsonObject         *claims;        /* claims of the effective JWT */
+  /* SL_ROUTE_PARTIAL_BODY: TRUE when the client went away mid-body; the
+   * spooled part is in body_path and the response is discarded. */
+  gboolean            body_incomplete;
 };
 
 /* Returns the first value of query parameter @name, or NULL. */
@@ -148,6 +151,23 @@ void        sl_response_add_header   (SlResponse  *resp,
                                       const char  *name,
                                       const char  *value);
 
+/* For handlers that run on the main thread with a SoupServerMessage of
+ * their own (e.g. a WebSocket handshake): a request copied from @msg, its
+ * subpath taken below @prefix (may be NULL). Call sl_request_authenticate()
+ * on it as usual. */
+SlRequest  *sl_request_new_for_message (SlServer          *server,
+                                        SoupServerMessage *msg,
+                                        const char        *prefix);
+void        sl_request_free          (SlRequest   *req);
+SlResponse *sl_response_new          (void);
+void        sl_response_free         (SlResponse  *resp);
+/* Writes a bytes/JSON response (not a file) into @msg. */
+void        sl_response_apply        (SlResponse        *resp,
+                                      SoupServerMessage *msg);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SlRequest, sl_request_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SlResponse, sl_response_free)
+
 /* -------------------------------------------------------------- Routes */
 
 typedef void (*SlHandler) (SlRequest  *req,
@@ -158,7 +178,14 @@ typedef enum
 {
   SL_ROUTE_DEFAULT    = 0,
   SL_ROUTE_SPOOL_BODY = 1 << 0,  /* request body streamed to a temp file (req->body_path), never in memory */
+  /* With SPOOL_BODY: if the client disconnects before the body is complete,
+   * the handler still runs (req->body_incomplete = TRUE) so it can keep the
+   * bytes that arrived (TUS PATCH); its response is discarded. */
+  SL_ROUTE_PARTIAL_BODY = 1 << 1,
 } SlRouteFlags;
+
+/* The spooled body file belongs to the core, which deletes it after the
+ * handler returns; a handler may g_rename() it elsewhere to keep it. */
 
 /* Routes match by longest path prefix. Handlers run on a worker thread. */
 void        sl_server_add_route      (SlServer     *server,
@@ -206,6 +233,12 @@ PGconn     *sl_db_connect            (SlServer    *server,
 gboolean    sl_db_begin_as           (PGconn      *conn,
                                       const char  *role,
                                       JsonObject  *claims,
+                                      GError     **error);
+/* sl_db_begin_as (req->role, req->claims) plus the PostgREST request GUCs
+ * request.method, request.path and request.headers (JSON, lower-case
+ * names). A NULL req->role counts as anon. */
+gboolean    sl_db_begin_for_request  (PGconn      *conn,
+                                      SlRequest   *req,
                                       GError     **error);
 gboolean    sl_db_commit             (PGconn      *conn,
                                       GError     **error);

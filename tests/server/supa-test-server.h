@@ -45,6 +45,8 @@ typedef struct
 } SupaTestResponse;
 
 /* A blocking request to server->url + @path_and_query (already encoded).
+ * A broken transfer (e.g. a reset-* fault) gives status 0 and an empty
+ * body, with the error in a g_test_message().
  * @headers: NULL-terminated name, value, name, value, … list. The apikey is
  * NOT added automatically: pass it explicitly so tests can omit it.
  * @body may be NULL; @content_type may be NULL. */
@@ -62,7 +64,9 @@ const char       *supa_test_response_header(SupaTestResponse   *response,
 const char       *supa_test_response_text  (SupaTestResponse   *response);
 
 /* Runs SQL on the server's database as the superuser (libpq over db_url);
- * returns the first column of the first row as text (or NULL). */
+ * returns the first column of the first row as text (or NULL). Several
+ * statements may be given; the last one's result counts. On an SQL error
+ * it returns NULL and logs the error with g_test_message(). */
 char             *supa_test_server_sql     (SupaTestServer     *server,
                                             const char         *sql);
 
