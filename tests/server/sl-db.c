@@ -29,6 +29,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <unistd.h>
 #include <utime.h>
@@ -889,6 +890,24 @@ sl_db_cluster_start (SlServer  *server,
       /* The postgres user must be able to reach WORKDIR/pg. */
       if (g_chmod (server->workdir, 0711) != 0)
         g_printerr ("supabase-local: cannot chmod %s: %s\n", server->workdir, g_strerror (errno));
+      for (g_autofree char *dir = g_path_get_dirname (server->workdir);
+           strcmp (dir, "/") != 0 && strcmp (dir, ".") != 0;)
+        {
+          struct stat st;
+          char *parent;
+
+          if (stat (dir, &st) == 0 && (st.st_mode & S_IXOTH) == 0 && st.st_uid != cluster->uid)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                           "The postgres user cannot enter %s (mode %04o), on the way to the work "
+                           "directory; choose a --workdir it can reach, or leave it out",
+                           dir, (unsigned) (st.st_mode & 07777));
+              return FALSE;
+            }
+          parent = g_path_get_dirname (dir);
+          g_free (dir);
+          dir = parent;
+        }
     }
 
   cluster->pg_dir = g_build_filename (server->workdir, "pg", NULL);

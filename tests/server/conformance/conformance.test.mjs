@@ -11,9 +11,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import { createClient } from '@supabase/supabase-js';
 import pg from 'pg';
@@ -21,7 +18,6 @@ import * as tus from 'tus-js-client';
 import WebSocket from 'ws';
 
 let server;          // the supabase-local child process
-let workdir;
 let env;             // { url, anon_key, service_role_key, jwt_secret, db_url }
 let db;              // pg.Client as the database superuser
 let admin;           // supabase-js client with the service_role key
@@ -35,9 +31,8 @@ const clientOptions = {
 function startServer () {
   const exe = process.env.SUPABASE_LOCAL;
   assert.ok(exe, 'SUPABASE_LOCAL must point at the supabase-local executable');
-  workdir = mkdtempSync(join(tmpdir(), 'conformance-'));
-  server = spawn(exe, ['--port', '0', '--seed', 'empty', '--workdir', join(workdir, 'server')],
-                 { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The server makes (and removes) its own work directory.
+  server = spawn(exe, ['--port', '0', '--seed', 'empty'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('supabase-local did not start within 60 s')), 60000);
     server.once('exit', code => reject(new Error(`supabase-local exited with ${code}`)));
@@ -135,7 +130,6 @@ after(async () => {
     server.kill('SIGTERM');
     await exited;
   }
-  if (workdir) rmSync(workdir, { recursive: true, force: true });
 });
 
 describe('database (postgrest-js)', () => {
@@ -164,7 +158,7 @@ describe('database (postgrest-js)', () => {
     assert.deepEqual((await q().neq('task', 'ship it').gt('priority', 1)).data, [{ task: 'celebrate' }]);
     assert.deepEqual((await q().in('task', ['ship it', 'Hello, (world)'])).data,
                      [{ task: 'ship it' }, { task: 'Hello, (world)' }]);
-    assert.deepEqual((await q().like('task', '%it%')).data, [{ task: 'ship it' }]);
+    assert.deepEqual((await q().like('task', '%ship%')).data, [{ task: 'ship it' }]);
     assert.deepEqual((await q().ilike('task', 'WRITE%')).data, [{ task: 'write tests' }]);
     assert.deepEqual((await q().is('priority', null)).data, [{ task: 'Hello, (world)' }]);
     assert.deepEqual((await q().contains('tags', ['dev', 'qa'])).data, [{ task: 'write tests' }]);
