@@ -50,7 +50,8 @@ G_DECLARE_FINAL_TYPE (SupaRowModel, supa_row_model, SUPA, ROW_MODEL, GObject)
  * "loading" (a page or count request is in flight), "error" (GError,
  * boxed: the last failure, cleared by the next success), "read-only-reason"
  * (translated text when rows cannot be edited, e.g. no primary key), "sort"
- * (the user's order in PostgREST syntax, without the tie-breaker). */
+ * (the user's order in PostgREST syntax, without the tie-breaker),
+ * "filter" (SupaFilterGroup, boxed; NULL for none). */
 SupaRowModel  *supa_row_model_new              (SupaDatabase    *database,
                                                 SupaTableInfo   *table);
 
@@ -62,9 +63,17 @@ gboolean       supa_row_model_get_loading      (SupaRowModel    *self);
 const GError  *supa_row_model_get_error        (SupaRowModel    *self);
 const char    *supa_row_model_get_read_only_reason (SupaRowModel *self);
 
+/* Clamped to 1…1000: Supabase's default max_rows caps every response at
+ * 1000 rows, so a larger page would come back short. Changing it starts
+ * over like supa_row_model_reload(). */
 guint          supa_row_model_get_page_size    (SupaRowModel    *self);
 void           supa_row_model_set_page_size    (SupaRowModel    *self,
                                                 guint            page_size);
+
+/* How many loaded pages the LRU keeps (default 16, at least 1). */
+guint          supa_row_model_get_max_pages    (SupaRowModel    *self);
+void           supa_row_model_set_max_pages    (SupaRowModel    *self,
+                                                guint            max_pages);
 
 /* @filter (may be NULL for none) is ANDed with nothing else: build the
  * whole tree (conditions, raw PostgREST filters from the advanced field,
@@ -108,5 +117,10 @@ gboolean       supa_row_model_filter_row       (SupaRowModel    *self,
 void           supa_row_model_update_row       (SupaRowModel    *self,
                                                 SupaRow         *row,
                                                 JsonObject      *values);
+
+/* For tests: pages currently cached (loaded), and page requests sent
+ * since creation (the first page of each count is not included). */
+guint          supa_row_model_get_n_cached_pages (SupaRowModel  *self);
+guint          supa_row_model_get_n_page_requests (SupaRowModel *self);
 
 G_END_DECLS
