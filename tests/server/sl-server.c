@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -627,7 +628,15 @@ reset_connection (MsgState *st)
   st->reset_fired = TRUE;
   sock = soup_server_message_get_socket (st->msg);
   if (sock != NULL)
-    g_socket_shutdown (sock, TRUE, TRUE, NULL);
+    {
+      /* A zero linger turns the close into a TCP RST, as a real dropped
+       * connection looks to the peer; a plain shutdown leaves a client that
+       * still has megabytes to send blocked until its write times out. */
+      struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+      setsockopt (g_socket_get_fd (sock), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+      g_socket_close (sock, NULL);
+    }
 }
 
 /* --------------------------------------------------- file streaming */
