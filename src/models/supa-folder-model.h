@@ -19,6 +19,9 @@ typedef enum
   SUPA_FOLDER_SORT_MODIFIED,
 } SupaFolderSort;
 
+#define SUPA_TYPE_FOLDER_SORT (supa_folder_sort_get_type ())
+GType supa_folder_sort_get_type (void) G_GNUC_CONST;
+
 #define SUPA_TYPE_FOLDER_MODEL (supa_folder_model_get_type ())
 
 G_DECLARE_FINAL_TYPE (SupaFolderModel, supa_folder_model, SUPA, FOLDER_MODEL, GObject)

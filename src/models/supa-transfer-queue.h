@@ -28,6 +28,11 @@ typedef enum
   SUPA_TRANSFER_CANCELLED,
 } SupaTransferState;
 
+#define SUPA_TYPE_TRANSFER_KIND  (supa_transfer_kind_get_type ())
+#define SUPA_TYPE_TRANSFER_STATE (supa_transfer_state_get_type ())
+GType supa_transfer_kind_get_type  (void) G_GNUC_CONST;
+GType supa_transfer_state_get_type (void) G_GNUC_CONST;
+
 #define SUPA_TYPE_TRANSFER (supa_transfer_get_type ())
 
 G_DECLARE_FINAL_TYPE (SupaTransfer, supa_transfer, SUPA, TRANSFER, GObject)
@@ -49,6 +54,13 @@ gint64             supa_transfer_get_bytes_total (SupaTransfer *self);
 double             supa_transfer_get_speed       (SupaTransfer *self);
 gint64             supa_transfer_get_eta         (SupaTransfer *self);
 const GError      *supa_transfer_get_error       (SupaTransfer *self);
+/* Added: "content-type" (NULL = guessed), "upsert", "upload-url" (the TUS
+ * upload being resumed, NULL for none) and "fraction" (0…1 for a progress
+ * bar, 0 while the total is unknown, 1 when DONE). */
+const char        *supa_transfer_get_content_type (SupaTransfer *self);
+gboolean           supa_transfer_get_upsert      (SupaTransfer *self);
+const char        *supa_transfer_get_upload_url  (SupaTransfer *self);
+double             supa_transfer_get_fraction    (SupaTransfer *self);
 
 #define SUPA_TYPE_TRANSFER_QUEUE (supa_transfer_queue_get_type ())
 
@@ -73,6 +85,13 @@ SupaTransferQueue *supa_transfer_queue_new        (SupaClient         *client,
 guint              supa_transfer_queue_get_concurrency (SupaTransferQueue *self);
 void               supa_transfer_queue_set_concurrency (SupaTransferQueue *self,
                                                         guint              concurrency);
+
+/* The file the queue is persisted to. */
+const char        *supa_transfer_queue_get_state_file (SupaTransferQueue *self);
+
+/* Writes the state file now (it is also written on every state change). */
+gboolean           supa_transfer_queue_save       (SupaTransferQueue  *self,
+                                                   GError            **error);
 
 /* Reads the persisted queue (call once after construction). */
 gboolean           supa_transfer_queue_load       (SupaTransferQueue  *self,
@@ -101,6 +120,8 @@ void               supa_transfer_queue_retry      (SupaTransferQueue *self,
 /* Removes finished (DONE/CANCELLED) transfers from the list. */
 void               supa_transfer_queue_clear_finished (SupaTransferQueue *self);
 
+/* QUEUED + RUNNING ("n-active"), and RUNNING only ("n-running"). */
 guint              supa_transfer_queue_get_n_active (SupaTransferQueue *self);
+guint              supa_transfer_queue_get_n_running (SupaTransferQueue *self);
 
 G_END_DECLS
