@@ -1147,6 +1147,26 @@ supa_upload_init (SupaUpload *self)
   self->max_retries = DEFAULT_MAX_RETRIES;
 }
 
+/* A saved upload URL is only trusted on the project's own origin: resuming
+ * sends the API key to it, and the state file it came from could have been
+ * edited. */
+static gboolean
+upload_url_is_on_project (SupaClient *client,
+                          const char *upload_url)
+{
+  g_autoptr(GUri) project = g_uri_parse (supa_client_get_url (client), G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GUri) target = g_uri_parse (upload_url, G_URI_FLAGS_NONE, NULL);
+
+  if (project == NULL || target == NULL)
+    return FALSE;
+  if (g_uri_get_userinfo (target) != NULL || g_uri_get_query (target) != NULL ||
+      g_uri_get_fragment (target) != NULL)
+    return FALSE;
+  return g_ascii_strcasecmp (g_uri_get_scheme (project), g_uri_get_scheme (target)) == 0 &&
+         g_ascii_strcasecmp (g_uri_get_host (project), g_uri_get_host (target)) == 0 &&
+         g_uri_get_port (project) == g_uri_get_port (target);
+}
+
 /* ---------------------------------------------------------------- public */
 
 /**
@@ -1354,6 +1374,14 @@ supa_upload_start_async (SupaUpload          *self,
     {
       g_task_return_new_error (outer, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
                                "%s", _("This upload is already running."));
+      g_object_unref (outer);
+      return;
+    }
+
+  if (self->resume && !upload_url_is_on_project (self->client, self->upload_url))
+    {
+      g_task_return_new_error (outer, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                               "%s", _("The saved upload address is not on this project’s server, so the upload cannot be resumed. Start it again."));
       g_object_unref (outer);
       return;
     }

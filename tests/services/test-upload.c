@@ -498,6 +498,24 @@ test_conflict_and_give_up (void)
     supa_upload_start_async (unknown, NULL, test_store_result_cb, &res);
     g_assert_null (supa_upload_start_finish (unknown, test_wait_result (&res), &error));
     g_assert_error (error, SUPA_ERROR, SUPA_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    g_clear_object (&res);
+  }
+
+  /* a saved URL pointing elsewhere (an edited state file) is refused before
+   * any request carries the key to it */
+  {
+    const char *raw_id = "big/never/00000000-0000-0000-0000-000000000000";
+    g_autofree char *id = test_base64url (raw_id, strlen (raw_id));
+    g_autofree char *foreign = g_strconcat ("http://127.0.0.2:9/storage/v1/upload/resumable/", id, NULL);
+    g_autoptr(SupaUpload) elsewhere = supa_upload_new_resume (client, foreign, file);
+
+    supa_upload_start_async (elsewhere, NULL, test_store_result_cb, &res);
+    g_assert_null (supa_upload_start_finish (elsewhere, test_wait_result (&res), &error));
+    g_assert_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT);
+    g_assert_nonnull (strstr (error->message, "not on this project"));
+    g_clear_error (&error);
+    g_clear_object (&res);
   }
 
   g_file_delete (file, NULL, NULL);
