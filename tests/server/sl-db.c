@@ -728,7 +728,6 @@ store_template (SlCluster  *cluster,
                 const char *template_dir)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *parent = g_path_get_dirname (template_dir);
   g_autofree char *tmp = g_strdup_printf ("%s.tmp-%d", template_dir, (int) getpid ());
   g_autofree char *tmp_data = g_build_filename (tmp, "data", NULL);
 

@@ -546,7 +546,6 @@ static SlrOpExpr *
 p_op_expr (P        *p,
            gboolean  in_logic)
 {
-  g_autoptr(GPtrArray) unused = NULL;
   SlrOpExpr *e = g_new0 (SlrOpExpr, 1);
   gsize save;
   gsize i;

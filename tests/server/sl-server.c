@@ -1232,7 +1232,6 @@ early_handler_cb (SoupServer        *soup,
 
   if (st->route != NULL && (st->route->flags & SL_ROUTE_SPOOL_BODY))
     {
-      g_autoptr(GError) error = NULL;
       g_autofree char *tmpl = g_build_filename (sl_core (server)->spool_dir, "body-XXXXXX", NULL);
       int fd = g_mkstemp (tmpl);
 

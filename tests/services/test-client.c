@@ -436,7 +436,6 @@ test_log_has_no_secrets (Fixture       *fixture,
   g_autoptr(SupaClient) client = supa_client_new (fixture->base_url, key, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = NULL;
-  g_autofree char *query_url = NULL;
 
   g_string_truncate (log_capture, 0);
 

@@ -746,6 +746,9 @@ bulk_done_cb (GObject      *source,
   g_autofree char *key = supa_upload_start_finish (SUPA_UPLOAD (source), result,
                                                    bulk->error ? NULL : &bulk->error);
 
+  /* Only the first failure is kept; the key is not needed here. */
+  (void) key;
+
   bulk->pending--;
   bulk_start_one (bulk);
 }

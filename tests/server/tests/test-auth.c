@@ -663,7 +663,6 @@ test_mfa (void)
   g_autoptr(SupaTestResponse) enroll = NULL;
   g_autoptr(SupaTestResponse) ch = NULL;
   g_autoptr(SupaTestResponse) wrong = NULL;
-  g_autoptr(SupaTestResponse) ch2 = NULL;
   g_autoptr(SupaTestResponse) ok = NULL;
   g_autoptr(SupaTestResponse) user = NULL;
   g_autoptr(SupaTestResponse) list = NULL;

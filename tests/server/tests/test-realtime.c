@@ -422,7 +422,6 @@ test_join_heartbeat (gconstpointer data)
 {
   int vsn = GPOINTER_TO_INT (data);
   g_autoptr(Ws) ws = ws_connect (vsn, server->anon_key, vsn == 1);
-  g_autofree char *join_ref = NULL;
   g_autofree char *hb = NULL;
   g_autofree char *bad = NULL;
   g_autoptr(Msg) hb_reply = NULL;
@@ -686,6 +685,8 @@ test_broadcast (void)
   g_autofree char *ja = join_ok (a, "realtime:room", "{\"broadcast\":{\"ack\":true,\"self\":true}}", server->anon_key);
   g_autofree char *jb = join_ok (b, "realtime:room", "{\"broadcast\":{\"ack\":false,\"self\":false}}", server->anon_key);
   g_autofree char *jc = join_ok (c, "realtime:room", "{}", server->anon_key);
+
+  g_assert_nonnull (jc);
   g_autofree char *sent = ws_push (a, ja, "realtime:room", "broadcast",
                                    "{\"type\":\"broadcast\",\"event\":\"cursor\",\"payload\":{\"x\":1}}");
   g_autoptr(Msg) ack = ws_wait (a, "realtime:room", "phx_reply", sent, WAIT_MS);
@@ -812,6 +813,7 @@ test_access_token_invalid (void)
   g_autoptr(Msg) sys = ws_wait (ws, "realtime:tok", "system", NULL, WAIT_MS);
   g_autoptr(Msg) closed = ws_wait (ws, "realtime:tok", "phx_close", NULL, WAIT_MS);
 
+  g_assert_nonnull (sent);
   g_assert_nonnull (sys);
   g_assert_cmpstr (json_object_get_string_member (payload_obj (sys), "status"), ==, "error");
   g_assert_cmpstr (json_object_get_string_member (payload_obj (sys), "extension"), ==, "system");

@@ -559,7 +559,6 @@ test_rls (void)
   g_autoptr(SupaTestResponse) other_up = NULL;
   g_autoptr(SupaTestResponse) svc_list = NULL;
   g_autoptr(SupaTestResponse) bad_jwt = NULL;
-  g_autoptr(SupaTestResponse) owner_row = NULL;
 
   /* Private bucket, no policy for anon: invisible and read-only. */
   anon_get = request_full ("GET", "/storage/v1/object/documents/README.md", server->anon_key,
