@@ -5,7 +5,7 @@ supadesk_packages=(
   libglib2.0-dev libglib2.0-dev-bin libgtk-4-dev libadwaita-1-dev
   libsoup-3.0-dev libjson-glib-dev libsecret-1-dev libpq-dev
   postgresql-15 postgresql-client-15 postgresql-15-wal2json
-  gnome-keyring dbus dbus-x11 xvfb xauth at-spi2-core
+  gnome-keyring dbus dbus-x11 xvfb xauth at-spi2-core shared-mime-info
   desktop-file-utils appstream
   imagemagick
 )
@@ -18,6 +18,16 @@ supadesk_ensure_packages () {
   # Node may come from elsewhere than Debian (it bundles npm then).
   command -v node >/dev/null || missing+=(nodejs)
   command -v npm >/dev/null || missing+=(npm)
+  local reinstall=()
+  # GTK loads its SVG icons through the MIME database; a machine where it
+  # went missing draws no icon and the UI tests abort.
+  [ -f /usr/share/mime/mime.cache ] || reinstall+=(shared-mime-info)
+  if [ ${#reinstall[@]} -gt 0 ]; then
+    echo "Reinstalling damaged packages: ${reinstall[*]}" >&2
+    local s=
+    [ "$(id -u)" -eq 0 ] || s=sudo
+    DEBIAN_FRONTEND=noninteractive $s apt-get install -y -q --reinstall "${reinstall[@]}" >&2
+  fi
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "Installing missing packages: ${missing[*]}" >&2
   local sudo=
