@@ -10,6 +10,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "supa-bucket-browser.h"
 #include "supa-client.h"
 #include "supa-connect-form.h"
 #include "supa-health.h"
@@ -17,6 +18,7 @@
 #include "supa-preferences-window.h"
 #include "supa-project-dialog.h"
 #include "supa-resources.h"
+#include "supa-table-browser.h"
 #include "supa-window.h"
 
 struct _SupaWindow
@@ -57,8 +59,10 @@ struct _SupaWindow
   GtkLabel             *connecting_label;
   AdwStatusPage        *keyring_error_page;
   GtkStack             *section_stack;
-  SupaOverviewPage     *tables_page;
-  SupaOverviewPage     *storage_page;
+  SupaTableBrowser     *table_browser;
+  SupaOverviewPage     *tables_page;        /* inside table_browser; owned */
+  SupaOverviewPage     *storage_page;       /* not shown: keeps the checks; owned */
+  SupaBucketBrowser    *bucket_browser;
   SupaOverviewPage     *users_page;
   SupaOverviewPage     *realtime_page;
 };
@@ -322,8 +326,11 @@ clear_connection (SupaWindow *self)
   g_clear_object (&self->client);
 
   /* Dispose may run again after the template is gone. */
-  if (self->tables_page == NULL)
+  if (self->storage_page == NULL)
     return;
+
+  supa_table_browser_set_client (self->table_browser, NULL, NULL, NULL);
+  supa_bucket_browser_set_client (self->bucket_browser, NULL, NULL, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (sections); i++)
     {
@@ -429,6 +436,8 @@ finish_connect (SupaWindow *self,
       supa_overview_page_set_key_info (overview_page (self, i), key_info);
       supa_overview_page_set_health_check (overview_page (self, i), self->health_check);
     }
+  supa_table_browser_set_client (self->table_browser, self->client, self->profile, self->cancellable);
+  supa_bucket_browser_set_client (self->bucket_browser, self->client, self->profile, self->cancellable);
 
   update_header (self);
   show_content_page (self, "project");
@@ -668,6 +677,54 @@ manage_projects_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (prefs));
 }
 
+static gboolean
+tables_visible (SupaWindow *self)
+{
+  return g_strcmp0 (self->section, SUPA_SECTION_TABLES) == 0 &&
+         g_strcmp0 (supa_window_get_page (self), "project") == 0;
+}
+
+static gboolean
+storage_visible (SupaWindow *self)
+{
+  return g_strcmp0 (self->section, SUPA_SECTION_STORAGE) == 0 &&
+         g_strcmp0 (supa_window_get_page (self), "project") == 0;
+}
+
+/* Ctrl+U reaches the bucket browser wherever the focus is while the
+ * Storage section shows. */
+static void
+storage_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  SupaWindow *self = SUPA_WINDOW (widget);
+  g_autofree char *name = NULL;
+
+  if (!storage_visible (self))
+    return;
+
+  name = g_strconcat ("storage.", g_variant_get_string (parameter, NULL), NULL);
+  gtk_widget_activate_action (GTK_WIDGET (self->bucket_browser), name, NULL);
+}
+
+/* Ctrl+F, Ctrl+N and Delete reach the table browser wherever the focus is
+ * while the Tables section shows. */
+static void
+table_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  SupaWindow *self = SUPA_WINDOW (widget);
+  g_autofree char *name = NULL;
+
+  if (!tables_visible (self))
+    return;
+
+  name = g_strconcat ("table.", g_variant_get_string (parameter, NULL), NULL);
+  gtk_widget_activate_action (GTK_WIDGET (self->table_browser), name, NULL);
+}
+
 static void
 refresh_action (GtkWidget  *widget,
                 const char *action_name,
@@ -677,6 +734,20 @@ refresh_action (GtkWidget  *widget,
 
   if (self->profile == NULL)
     return;
+
+  if (storage_visible (self))
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self->bucket_browser), "storage.refresh", NULL);
+      return;
+    }
+
+  /* With a table open, Ctrl+R reloads its rows (filter and sort kept). */
+  if (tables_visible (self) &&
+      g_strcmp0 (supa_table_browser_get_page (self->table_browser), "table") == 0)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self->table_browser), "table.refresh", NULL);
+      return;
+    }
 
   /* A saved profile is looked up again: its key may have been edited or the
    * keyring unlocked since. */
@@ -795,6 +866,8 @@ supa_window_dispose (GObject *object)
     gtk_list_box_bind_model (self->profiles_list, NULL, NULL, NULL, NULL);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), SUPA_TYPE_WINDOW);
+  g_clear_object (&self->tables_page);
+  g_clear_object (&self->storage_page);
 
   if (self->profile != NULL)
     g_signal_handlers_disconnect_by_data (self->profile, self);
@@ -908,6 +981,8 @@ supa_window_class_init (SupaWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (SUPA_TYPE_OVERVIEW_PAGE);
+  g_type_ensure (SUPA_TYPE_TABLE_BROWSER);
+  g_type_ensure (SUPA_TYPE_BUCKET_BROWSER);
 
   supa_resources_ensure ();
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/supadesk/Supadesk/supa-window.ui");
@@ -931,8 +1006,8 @@ supa_window_class_init (SupaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SupaWindow, connecting_label);
   gtk_widget_class_bind_template_child (widget_class, SupaWindow, keyring_error_page);
   gtk_widget_class_bind_template_child (widget_class, SupaWindow, section_stack);
-  gtk_widget_class_bind_template_child (widget_class, SupaWindow, tables_page);
-  gtk_widget_class_bind_template_child (widget_class, SupaWindow, storage_page);
+  gtk_widget_class_bind_template_child (widget_class, SupaWindow, table_browser);
+  gtk_widget_class_bind_template_child (widget_class, SupaWindow, bucket_browser);
   gtk_widget_class_bind_template_child (widget_class, SupaWindow, users_page);
   gtk_widget_class_bind_template_child (widget_class, SupaWindow, realtime_page);
   gtk_widget_class_bind_template_callback (widget_class, profile_row_activated_cb);
@@ -946,6 +1021,8 @@ supa_window_class_init (SupaWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.manage-projects", NULL, manage_projects_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.save-project", NULL, save_project_action);
+  gtk_widget_class_install_action (widget_class, "win.table-action", "s", table_action);
+  gtk_widget_class_install_action (widget_class, "win.storage-action", "s", storage_action);
 }
 
 static void
@@ -956,6 +1033,12 @@ supa_window_init (SupaWindow *self)
   int height;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* The Tables section is the table browser; the project overview lives
+   * on inside it, shown until a table is opened. */
+  self->tables_page = g_object_ref_sink (SUPA_OVERVIEW_PAGE (supa_overview_page_new (_("Tables"))));
+  supa_table_browser_set_overview (self->table_browser, GTK_WIDGET (self->tables_page));
+  self->storage_page = g_object_ref_sink (SUPA_OVERVIEW_PAGE (supa_overview_page_new (_("Storage"))));
 
   self->cancellable = g_cancellable_new ();
   self->settings = g_settings_new (BASE_APPLICATION_ID);

@@ -1,0 +1,3097 @@
+/* supa-bucket-browser.c — the Storage section: buckets and their files
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "supa-bucket-browser"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "supa-bucket-browser.h"
+#include "supa-bucket-dialog.h"
+#include "supa-error.h"
+#include "supa-resources.h"
+#include "supa-storage-path.h"
+#include "supa-transfer-list.h"
+#include "supa-upload.h"
+
+#define PLACEHOLDER_NAME   ".emptyFolderPlaceholder"
+#define BATCH_NOTIFY_USEC  (10 * G_USEC_PER_SEC)
+#define REMOVE_BATCH_SIZE  100
+
+typedef struct
+{
+  SupaBucketBrowser *self;
+  SupaFolderSort     sort;
+} SortProbe;
+
+struct _SupaBucketBrowser
+{
+  GtkWidget           parent_instance;
+
+  SupaClient         *client;
+  SupaProfile        *profile;
+  SupaStorage        *storage;
+  SupaTransferQueue  *queue;
+  GCancellable       *cancellable;        /* per client: child of the window's */
+  gulong              cancel_handler;
+  GCancellable       *parent_cancellable;
+  GListStore         *buckets;
+  gboolean            loading_buckets;
+  char               *pending_bucket;     /* reselect after a reload */
+
+  SupaBucket         *bucket;
+  char               *prefix;
+  SupaFolderModel    *folder_model;
+  GtkMultiSelection  *selection;
+  guint               reload_id;
+  guint               busy;
+  gint64              batch_started;
+  SortProbe           probes[4];
+  SupaFolderSort      probe_hit;
+  gboolean            probe_called;
+  gboolean            syncing;
+
+  AdwToastOverlay    *toast_overlay;
+  GtkSpinner         *buckets_spinner;
+  GtkListBox         *bucket_list;
+  GtkBox             *path_bar;
+  GtkSearchEntry     *search_entry;
+  SupaTransferList   *transfer_list;
+  GtkStack           *content_stack;
+  GtkSpinner         *loading_spinner;
+  AdwStatusPage      *error_page;
+  AdwStatusPage      *empty_page;
+  GtkScrolledWindow  *files_scroller;
+  GtkColumnView      *column_view;
+  GtkBox             *operation_box;
+  GtkLabel           *operation_label;
+  GtkProgressBar     *operation_progress;
+  GtkLabel           *status_label;
+  GtkWidget          *main_box;
+};
+
+G_DEFINE_FINAL_TYPE (SupaBucketBrowser, supa_bucket_browser, GTK_TYPE_WIDGET)
+
+static void update_actions (SupaBucketBrowser *self);
+static void load_buckets   (SupaBucketBrowser *self);
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+toast (SupaBucketBrowser *self,
+       const char        *text)
+{
+  AdwToast *t = adw_toast_new (text);
+
+  adw_toast_set_timeout (t, 4);
+  adw_toast_overlay_add_toast (self->toast_overlay, t);
+}
+
+static void
+toast_error (SupaBucketBrowser *self,
+             const char        *what,
+             const GError      *error)
+{
+  g_autofree char *text = g_strdup_printf ("%s: %s", what, error->message);
+
+  toast (self, text);
+}
+
+static GtkWindow *
+parent_window (SupaBucketBrowser *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+}
+
+static const char *
+bucket_id (SupaBucketBrowser *self)
+{
+  return self->bucket != NULL ? supa_bucket_get_id (self->bucket) : NULL;
+}
+
+static gboolean
+is_cancelled (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
+set_busy (SupaBucketBrowser *self,
+          gboolean           busy,
+          const char        *label)
+{
+  if (busy)
+    self->busy++;
+  else if (self->busy > 0)
+    self->busy--;
+
+  if (label != NULL)
+    gtk_label_set_label (self->operation_label, label);
+  gtk_progress_bar_set_fraction (self->operation_progress, 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->operation_box), self->busy > 0);
+  update_actions (self);
+}
+
+static void
+set_operation_progress (SupaBucketBrowser *self,
+                        guint              done,
+                        guint              total,
+                        const char        *label)
+{
+  gtk_progress_bar_set_fraction (self->operation_progress, total > 0 ? (double) done / total : 0);
+  if (label != NULL)
+    gtk_label_set_label (self->operation_label, label);
+}
+
+static char *
+format_limit (gint64 bytes)
+{
+  /* Storage limits are decimal ("5MB" = 5 000 000 bytes), as is g_format_size. */
+  return g_format_size (bytes);
+}
+
+static gboolean
+mime_allowed (const char * const *allowed,
+              const char         *type)
+{
+  if (allowed == NULL || allowed[0] == NULL)
+    return TRUE;
+
+  for (guint i = 0; allowed[i] != NULL; i++)
+    {
+      const char *pattern = allowed[i];
+      gsize len = strlen (pattern);
+
+      if (g_ascii_strcasecmp (pattern, type) == 0 || g_str_equal (pattern, "*/*") || g_str_equal (pattern, "*"))
+        return TRUE;
+      if (len >= 2 && pattern[len - 1] == '*' && pattern[len - 2] == '/' &&
+          g_ascii_strncasecmp (pattern, type, len - 1) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+char *
+supa_bucket_browser_preflight (SupaBucket *bucket,
+                               const char *content_type,
+                               gint64      size)
+{
+  gint64 limit;
+  const char * const *allowed;
+
+  g_return_val_if_fail (SUPA_IS_BUCKET (bucket), NULL);
+
+  limit = supa_bucket_get_file_size_limit (bucket);
+  if (limit > 0 && size > limit)
+    {
+      g_autofree char *size_text = g_format_size (size);
+      g_autofree char *limit_text = format_limit (limit);
+
+      /* Translators: a file cannot be uploaded; first %s is its size, second the bucket's limit */
+      return g_strdup_printf (_("%s is larger than the bucket’s limit of %s"), size_text, limit_text);
+    }
+
+  allowed = supa_bucket_get_allowed_mime_types (bucket);
+  if (!mime_allowed (allowed, content_type))
+    {
+      g_autofree char *list = g_strjoinv (", ", (char **) allowed);
+
+      /* Translators: first %s is a MIME type, second the list the bucket allows */
+      return g_strdup_printf (_("Type %s is not allowed here (allowed: %s)"), content_type, list);
+    }
+
+  return NULL;
+}
+
+/* "name (1).ext" for the first n that is not taken. */
+static char *
+keep_both_name (const char *name,
+                GHashTable *taken)
+{
+  const char *dot = strrchr (name, '.');
+  g_autofree char *stem = NULL;
+  const char *ext;
+
+  if (dot == NULL || dot == name)
+    {
+      stem = g_strdup (name);
+      ext = "";
+    }
+  else
+    {
+      stem = g_strndup (name, dot - name);
+      ext = dot;
+    }
+
+  for (guint n = 1; ; n++)
+    {
+      char *candidate = g_strdup_printf ("%s (%u)%s", stem, n, ext);
+
+      if (!g_hash_table_contains (taken, candidate))
+        return candidate;
+      g_free (candidate);
+    }
+}
+
+/* Names of the loaded items of the open folder (files and folders). */
+static GHashTable *
+loaded_names (SupaBucketBrowser *self,
+              gboolean           folders)
+{
+  GHashTable *names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint n;
+
+  if (self->folder_model == NULL)
+    return names;
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->folder_model));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SupaObjectInfo) info = g_list_model_get_item (G_LIST_MODEL (self->folder_model), i);
+
+      if (supa_object_info_get_is_folder (info) == folders)
+        g_hash_table_add (names, g_strdup (supa_object_info_get_name (info)));
+    }
+
+  return names;
+}
+
+/* element-type SupaObjectInfo */
+static GPtrArray *
+selected_items (SupaBucketBrowser *self)
+{
+  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GtkBitset) set = NULL;
+  GtkBitsetIter iter;
+  guint pos;
+
+  if (self->selection == NULL)
+    return items;
+
+  set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, set, &pos); ok; ok = gtk_bitset_iter_next (&iter, &pos))
+    g_ptr_array_add (items, g_list_model_get_item (G_LIST_MODEL (self->selection), pos));
+
+  return items;
+}
+
+static SupaObjectInfo *
+find_item (SupaBucketBrowser *self,
+           const char        *name)
+{
+  guint n;
+
+  if (self->folder_model == NULL)
+    return NULL;
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->folder_model));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SupaObjectInfo) info = g_list_model_get_item (G_LIST_MODEL (self->folder_model), i);
+
+      if (g_strcmp0 (supa_object_info_get_name (info), name) == 0)
+        return g_steal_pointer (&info);
+    }
+
+  return NULL;
+}
+
+static char *
+item_path (SupaBucketBrowser *self,
+           SupaObjectInfo    *info)
+{
+  return supa_storage_path_join (self->prefix, supa_object_info_get_name (info));
+}
+
+/* ------------------------------------------------- recursive key listing */
+
+/* Lists every object key under a set of folders (recursively), plus the
+ * placeholder key of each folder visited: listings hide placeholders, yet
+ * an otherwise empty folder exists only through its placeholder. */
+typedef struct
+{
+  SupaStorage *storage;
+  char        *bucket;
+  GPtrArray   *keys;          /* object keys found */
+  GPtrArray   *placeholders;  /* "<folder>/.emptyFolderPlaceholder" */
+  guint        pending;
+  GError      *error;
+} CollectData;
+
+static void
+collect_data_free (CollectData *data)
+{
+  g_clear_object (&data->storage);
+  g_free (data->bucket);
+  g_clear_pointer (&data->keys, g_ptr_array_unref);
+  g_clear_pointer (&data->placeholders, g_ptr_array_unref);
+  g_clear_error (&data->error);
+  g_free (data);
+}
+
+static void collect_folder (GTask      *task,
+                            const char *folder);
+
+/* Each listing needs its folder back in the callback; a small closure. */
+typedef struct
+{
+  GTask *task;
+  char  *folder;
+} CollectStep;
+
+static void
+collect_step_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  CollectStep *step = user_data;
+  g_autoptr(GTask) task = step->task;
+  g_autofree char *folder = step->folder;
+  CollectData *data = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_free (step);
+
+  data->pending--;
+  entries = supa_storage_list_finish (SUPA_STORAGE (object), result, &error);
+  if (entries == NULL)
+    {
+      if (data->error == NULL)
+        data->error = g_steal_pointer (&error);
+    }
+  else if (data->error == NULL)
+    {
+      for (guint i = 0; i < entries->len; i++)
+        {
+          SupaObjectInfo *info = g_ptr_array_index (entries, i);
+          g_autofree char *path = supa_storage_path_join (folder, supa_object_info_get_name (info));
+
+          if (supa_object_info_get_is_folder (info))
+            collect_folder (task, path);
+          else
+            g_ptr_array_add (data->keys, g_steal_pointer (&path));
+        }
+    }
+
+  if (data->pending == 0)
+    {
+      if (data->error != NULL)
+        g_task_return_error (task, g_steal_pointer (&data->error));
+      else
+        g_task_return_boolean (task, TRUE);
+    }
+}
+
+static void
+collect_folder (GTask      *task,
+                const char *folder)
+{
+  CollectData *data = g_task_get_task_data (task);
+  CollectStep *step = g_new0 (CollectStep, 1);
+
+  g_ptr_array_add (data->placeholders, supa_storage_path_join (folder, PLACEHOLDER_NAME));
+  data->pending++;
+  step->task = g_object_ref (task);
+  step->folder = g_strdup (folder);
+  supa_storage_list_all_async (data->storage, data->bucket, folder, NULL,
+                               g_task_get_cancellable (task), collect_step_cb, step);
+}
+
+static void
+collect_keys_async (SupaStorage         *storage,
+                    const char          *bucket,
+                    const char * const  *folders,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (storage, cancellable, callback, user_data);
+  CollectData *data = g_new0 (CollectData, 1);
+
+  g_task_set_source_tag (task, collect_keys_async);
+  data->storage = g_object_ref (storage);
+  data->bucket = g_strdup (bucket);
+  data->keys = g_ptr_array_new_with_free_func (g_free);
+  data->placeholders = g_ptr_array_new_with_free_func (g_free);
+  g_task_set_task_data (task, data, (GDestroyNotify) collect_data_free);
+
+  if (folders == NULL || folders[0] == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  for (guint i = 0; folders[i] != NULL; i++)
+    collect_folder (task, folders[i]);
+}
+
+/* Returns the keys; @placeholders (may be NULL) gets the placeholder keys. */
+static GPtrArray *
+collect_keys_finish (GAsyncResult  *result,
+                     GPtrArray    **placeholders,
+                     GError       **error)
+{
+  CollectData *data = g_task_get_task_data (G_TASK (result));
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+
+  if (placeholders != NULL)
+    *placeholders = g_ptr_array_ref (data->placeholders);
+  return g_ptr_array_ref (data->keys);
+}
+
+/* ------------------------------------------------------- folder display */
+
+static void
+update_status (SupaBucketBrowser *self)
+{
+  g_autofree char *text = NULL;
+  guint n = self->folder_model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->folder_model)) : 0;
+  g_autoptr(GPtrArray) selected = selected_items (self);
+
+  if (self->folder_model == NULL)
+    text = g_strdup ("");
+  else if (selected->len > 0)
+    /* Translators: status bar, %u items selected of %u */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u item selected", "%u of %u items selected", n),
+                            selected->len, n);
+  else if (supa_folder_model_get_loading (self->folder_model))
+    /* Translators: status bar while more of a folder loads */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u item, loading more…", "%u items, loading more…", n), n);
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u item", "%u items", n), n);
+
+  gtk_label_set_label (self->status_label, text);
+}
+
+static void
+update_page (SupaBucketBrowser *self)
+{
+  const char *page;
+
+  if (self->folder_model == NULL)
+    page = "no-bucket";
+  else
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->folder_model));
+      const GError *error = supa_folder_model_get_error (self->folder_model);
+
+      if (n > 0)
+        page = "files";
+      else if (supa_folder_model_get_loading (self->folder_model))
+        page = "loading";
+      else if (error != NULL)
+        {
+          adw_status_page_set_description (self->error_page, error->message);
+          page = "error";
+        }
+      else
+        {
+          const char *search = supa_folder_model_get_search (self->folder_model);
+
+          if (search != NULL && *search != '\0')
+            {
+              adw_status_page_set_title (self->empty_page, _("No Matches"));
+              adw_status_page_set_description (self->empty_page, _("No file or folder in this folder starts with that name."));
+            }
+          else
+            {
+              adw_status_page_set_title (self->empty_page, _("This Folder Is Empty"));
+              adw_status_page_set_description (self->empty_page, _("Drop files or folders here, or use Upload."));
+            }
+          page = "empty";
+        }
+    }
+
+  gtk_spinner_set_spinning (self->loading_spinner, g_str_equal (page, "loading"));
+  gtk_stack_set_visible_child_name (self->content_stack, page);
+  update_status (self);
+}
+
+static void
+model_changed_cb (SupaBucketBrowser *self)
+{
+  update_page (self);
+  update_actions (self);
+}
+
+static void
+selection_changed_cb (SupaBucketBrowser *self)
+{
+  update_status (self);
+  update_actions (self);
+}
+
+static void
+crumb_clicked_cb (GtkButton         *button,
+                  SupaBucketBrowser *self)
+{
+  const char *prefix = g_object_get_data (G_OBJECT (button), "supa-prefix");
+
+  supa_bucket_browser_open_folder (self, prefix);
+}
+
+static void
+add_crumb (SupaBucketBrowser *self,
+           const char        *label,
+           const char        *prefix,
+           gboolean           last)
+{
+  GtkWidget *button = gtk_button_new_with_label (label);
+
+  gtk_widget_add_css_class (button, "flat");
+  if (last)
+    gtk_widget_add_css_class (button, "heading");
+  g_object_set_data_full (G_OBJECT (button), "supa-prefix", g_strdup (prefix), g_free);
+  g_signal_connect (button, "clicked", G_CALLBACK (crumb_clicked_cb), self);
+  gtk_box_append (self->path_bar, button);
+}
+
+static void
+update_path_bar (SupaBucketBrowser *self)
+{
+  GtkWidget *child;
+  g_auto(GStrv) segments = NULL;
+  GString *prefix = g_string_new (NULL);
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->path_bar))) != NULL)
+    gtk_box_remove (self->path_bar, child);
+
+  if (self->bucket == NULL)
+    {
+      g_string_free (prefix, TRUE);
+      return;
+    }
+
+  add_crumb (self, supa_bucket_get_name (self->bucket), "", self->prefix == NULL || *self->prefix == '\0');
+
+  if (self->prefix != NULL && *self->prefix != '\0')
+    {
+      segments = g_strsplit (self->prefix, "/", -1);
+      for (guint i = 0; segments[i] != NULL; i++)
+        {
+          GtkWidget *sep = gtk_label_new ("/");
+
+          gtk_widget_add_css_class (sep, "dim-label");
+          gtk_accessible_update_property (GTK_ACCESSIBLE (sep), GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
+          gtk_box_append (self->path_bar, sep);
+          if (prefix->len > 0)
+            g_string_append_c (prefix, '/');
+          g_string_append (prefix, segments[i]);
+          add_crumb (self, segments[i], prefix->str, segments[i + 1] == NULL);
+        }
+    }
+
+  g_string_free (prefix, TRUE);
+}
+
+static void
+sorter_changed_cb (SupaBucketBrowser *self)
+{
+  GtkSorter *sorter = gtk_column_view_get_sorter (self->column_view);
+  g_autoptr(GObject) a = g_object_new (G_TYPE_OBJECT, NULL);
+  g_autoptr(GObject) b = g_object_new (G_TYPE_OBJECT, NULL);
+  GtkOrdering order;
+  SupaFolderSort sort = SUPA_FOLDER_SORT_NAME;
+  gboolean descending = FALSE;
+
+  if (self->folder_model == NULL || self->syncing)
+    return;
+
+  /* GTK 4.8 has no getter for the primary sort column: each column's
+   * sorter records that it was asked first and answers "smaller", which
+   * the column view inverts for a descending column. */
+  self->probe_called = FALSE;
+  order = gtk_sorter_compare (sorter, a, b);
+  if (self->probe_called)
+    {
+      sort = self->probe_hit;
+      descending = order == GTK_ORDERING_LARGER;
+    }
+
+  if (sort != supa_folder_model_get_sort (self->folder_model) ||
+      descending != supa_folder_model_get_descending (self->folder_model))
+    supa_folder_model_set_sort (self->folder_model, sort, descending);
+}
+
+static int
+probe_compare (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  SortProbe *probe = user_data;
+
+  if (!probe->self->probe_called)
+    {
+      probe->self->probe_called = TRUE;
+      probe->self->probe_hit = probe->sort;
+    }
+  return GTK_ORDERING_SMALLER;
+}
+
+static void
+disconnect_model (SupaBucketBrowser *self)
+{
+  if (self->folder_model != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->folder_model, self);
+      supa_folder_model_cancel (self->folder_model);
+    }
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+  g_clear_handle_id (&self->reload_id, g_source_remove);
+  /* Dispose may run again after the template is gone. */
+  if (self->column_view != NULL)
+    gtk_column_view_set_model (self->column_view, NULL);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->folder_model);
+}
+
+static void
+open_folder (SupaBucketBrowser *self,
+             const char        *prefix)
+{
+  SupaFolderSort sort = SUPA_FOLDER_SORT_NAME;
+  gboolean descending = FALSE;
+
+  if (self->folder_model != NULL)
+    {
+      sort = supa_folder_model_get_sort (self->folder_model);
+      descending = supa_folder_model_get_descending (self->folder_model);
+    }
+
+  disconnect_model (self);
+  g_free (self->prefix);
+  self->prefix = g_strdup (prefix != NULL ? prefix : "");
+
+  if (self->bucket != NULL && self->storage != NULL)
+    {
+      self->folder_model = supa_folder_model_new (self->storage, bucket_id (self), self->prefix);
+      supa_folder_model_set_sort (self->folder_model, sort, descending);
+      g_signal_connect_object (self->folder_model, "items-changed", G_CALLBACK (model_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->folder_model, "notify::loading", G_CALLBACK (model_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->folder_model, "notify::error", G_CALLBACK (model_changed_cb), self, G_CONNECT_SWAPPED);
+      self->selection = gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->folder_model)));
+      g_signal_connect_object (self->selection, "selection-changed", G_CALLBACK (selection_changed_cb), self, G_CONNECT_SWAPPED);
+      gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+    }
+
+  /* A new folder starts unfiltered. */
+  self->syncing = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  self->syncing = FALSE;
+
+  update_path_bar (self);
+  update_page (self);
+  update_actions (self);
+}
+
+static void
+schedule_reload_now (SupaBucketBrowser *self)
+{
+  g_clear_handle_id (&self->reload_id, g_source_remove);
+  if (self->folder_model != NULL)
+    supa_folder_model_reload (self->folder_model);
+}
+
+static gboolean
+reload_timeout_cb (gpointer user_data)
+{
+  SupaBucketBrowser *self = user_data;
+
+  self->reload_id = 0;
+  if (self->folder_model != NULL)
+    supa_folder_model_reload (self->folder_model);
+  return G_SOURCE_REMOVE;
+}
+
+/* Several uploads finishing together cause one reload. */
+static void
+schedule_reload (SupaBucketBrowser *self)
+{
+  if (self->reload_id == 0)
+    self->reload_id = g_timeout_add (300, reload_timeout_cb, self);
+}
+
+/* ------------------------------------------------------------ columns */
+
+typedef enum
+{
+  COLUMN_NAME,
+  COLUMN_SIZE,
+  COLUMN_TYPE,
+  COLUMN_MODIFIED,
+} ColumnKind;
+
+static GIcon *
+icon_for_item (SupaObjectInfo *info)
+{
+  const char *mime;
+  g_autofree char *content_type = NULL;
+
+  if (supa_object_info_get_is_folder (info))
+    return g_themed_icon_new ("folder-symbolic");
+
+  mime = supa_object_info_get_mimetype (info);
+  if (mime == NULL || *mime == '\0')
+    return g_themed_icon_new ("text-x-generic-symbolic");
+
+  content_type = g_content_type_from_mime_type (mime);
+  return g_content_type_get_symbolic_icon (content_type != NULL ? content_type : mime);
+}
+
+static gboolean
+row_drop_accept_cb (GtkDropTarget *target,
+                    GdkDrop       *drop,
+                    gpointer       user_data)
+{
+  GtkWidget *cell = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target));
+  SupaObjectInfo *info = g_object_get_data (G_OBJECT (cell), "supa-item");
+
+  /* Only folder rows take drops; elsewhere the whole view does. */
+  return info != NULL && supa_object_info_get_is_folder (info) &&
+         gdk_content_formats_contain_gtype (gdk_drop_get_formats (drop), GDK_TYPE_FILE_LIST);
+}
+
+static gboolean
+row_drop_cb (GtkDropTarget     *target,
+             const GValue      *value,
+             double             x,
+             double             y,
+             SupaBucketBrowser *self)
+{
+  GtkWidget *cell = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target));
+  SupaObjectInfo *info = g_object_get_data (G_OBJECT (cell), "supa-item");
+  g_autofree char *folder = NULL;
+
+  if (info == NULL || !supa_object_info_get_is_folder (info))
+    return FALSE;
+
+  folder = item_path (self, info);
+  return supa_bucket_browser_drop (self, value, folder);
+}
+
+static void
+setup_cell_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               SupaBucketBrowser        *self)
+{
+  ColumnKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "supa-column"));
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+
+  if (kind == COLUMN_NAME)
+    {
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+      GtkWidget *image = gtk_image_new ();
+      GtkDropTarget *target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+      gtk_label_set_width_chars (GTK_LABEL (label), 18);
+      gtk_widget_set_hexpand (label, TRUE);
+      gtk_box_append (GTK_BOX (box), image);
+      gtk_box_append (GTK_BOX (box), label);
+      g_signal_connect (target, "accept", G_CALLBACK (row_drop_accept_cb), NULL);
+      g_signal_connect (target, "drop", G_CALLBACK (row_drop_cb), self);
+      gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (target));
+      gtk_list_item_set_child (list_item, box);
+    }
+  else
+    {
+      gtk_label_set_xalign (GTK_LABEL (label), kind == COLUMN_SIZE ? 1.0 : 0.0);
+      if (kind != COLUMN_NAME)
+        gtk_widget_add_css_class (label, "dim-label");
+      if (kind == COLUMN_SIZE)
+        gtk_widget_add_css_class (label, "numeric");
+      gtk_list_item_set_child (list_item, label);
+    }
+}
+
+static void
+bind_cell_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              SupaBucketBrowser        *self)
+{
+  ColumnKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "supa-column"));
+  SupaObjectInfo *info = gtk_list_item_get_item (list_item);
+  GtkWidget *child = gtk_list_item_get_child (list_item);
+  gboolean folder = supa_object_info_get_is_folder (info);
+
+  switch (kind)
+    {
+    case COLUMN_NAME:
+      {
+        g_autoptr(GIcon) icon = icon_for_item (info);
+        GtkWidget *image = gtk_widget_get_first_child (child);
+        GtkWidget *label = gtk_widget_get_last_child (child);
+
+        gtk_image_set_from_gicon (GTK_IMAGE (image), icon);
+        gtk_label_set_label (GTK_LABEL (label), supa_object_info_get_name (info));
+        gtk_widget_set_tooltip_text (label, supa_object_info_get_name (info));
+        g_object_set_data_full (G_OBJECT (child), "supa-item", g_object_ref (info), g_object_unref);
+      }
+      break;
+
+    case COLUMN_SIZE:
+      {
+        g_autofree char *size = folder ? g_strdup ("") : g_format_size (MAX (supa_object_info_get_size (info), 0));
+
+        gtk_label_set_label (GTK_LABEL (child), size);
+      }
+      break;
+
+    case COLUMN_TYPE:
+      {
+        const char *mime = supa_object_info_get_mimetype (info);
+
+        gtk_label_set_label (GTK_LABEL (child), folder ? _("Folder") : (mime != NULL ? mime : ""));
+      }
+      break;
+
+    case COLUMN_MODIFIED:
+      {
+        GDateTime *when = supa_object_info_get_updated_at (info);
+        g_autoptr(GDateTime) local = when != NULL ? g_date_time_to_local (when) : NULL;
+        g_autofree char *text = local != NULL ? g_date_time_format (local, "%x %X") : NULL;
+
+        gtk_label_set_label (GTK_LABEL (child), text != NULL ? text : "");
+      }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+unbind_cell_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *list_item,
+                SupaBucketBrowser        *self)
+{
+  ColumnKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "supa-column"));
+
+  if (kind == COLUMN_NAME)
+    g_object_set_data (G_OBJECT (gtk_list_item_get_child (list_item)), "supa-item", NULL);
+}
+
+static void
+add_column (SupaBucketBrowser *self,
+            ColumnKind         kind,
+            const char        *title,
+            SupaFolderSort     sort,
+            int                width)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  g_autoptr(GtkColumnViewColumn) column = NULL;
+  g_autoptr(GtkSorter) sorter = NULL;
+
+  g_object_set_data (G_OBJECT (factory), "supa-column", GINT_TO_POINTER (kind));
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cell_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell_cb), self);
+
+  column = gtk_column_view_column_new (title, factory);
+  self->probes[sort].self = self;
+  self->probes[sort].sort = sort;
+  sorter = GTK_SORTER (gtk_custom_sorter_new (probe_compare, &self->probes[sort], NULL));
+  gtk_column_view_column_set_sorter (column, sorter);
+  gtk_column_view_column_set_resizable (column, TRUE);
+  if (width > 0)
+    gtk_column_view_column_set_fixed_width (column, width);
+  else
+    gtk_column_view_column_set_expand (column, TRUE);
+  gtk_column_view_append_column (self->column_view, column);
+}
+
+/* ------------------------------------------------------------- buckets */
+
+static char *
+bucket_summary (SupaBucket *bucket)
+{
+  GString *text = g_string_new (NULL);
+  const char * const *types = supa_bucket_get_allowed_mime_types (bucket);
+  gint64 limit = supa_bucket_get_file_size_limit (bucket);
+
+  if (limit > 0)
+    {
+      g_autofree char *size = format_limit (limit);
+
+      /* Translators: a bucket's file size limit, %s is a size */
+      g_string_append_printf (text, _("Up to %s"), size);
+    }
+  else
+    g_string_append (text, _("No size limit"));
+
+  g_string_append (text, " · ");
+  if (types != NULL && types[0] != NULL)
+    {
+      g_autofree char *joined = g_strjoinv (", ", (char **) types);
+
+      g_string_append (text, joined);
+    }
+  else
+    g_string_append (text, _("Any type"));
+
+  return g_string_free (text, FALSE);
+}
+
+static GtkWidget *
+create_bucket_row (gpointer item,
+                   gpointer user_data)
+{
+  SupaBucket *bucket = item;
+  gboolean is_public = supa_bucket_get_public (bucket);
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *title = gtk_label_new (supa_bucket_get_name (bucket));
+  g_autofree char *summary = bucket_summary (bucket);
+  GtkWidget *subtitle = gtk_label_new (summary);
+  GtkWidget *image = gtk_image_new_from_icon_name (is_public ? "web-browser-symbolic" : "channel-secure-symbolic");
+  GtkWidget *badge = gtk_label_new (is_public ? _("Public") : _("Private"));
+  g_autofree char *a11y = NULL;
+
+  gtk_widget_set_name (row, supa_bucket_get_id (bucket));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  is_public ? _("Public bucket") : _("Private bucket"), -1);
+  gtk_box_append (GTK_BOX (box), image);
+
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_widget_set_hexpand (texts, TRUE);
+  gtk_box_append (GTK_BOX (texts), title);
+  gtk_box_append (GTK_BOX (texts), subtitle);
+  gtk_box_append (GTK_BOX (box), texts);
+
+  gtk_widget_set_name (badge, "bucket-badge");
+  gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (badge, "badge");
+  if (!is_public)
+    gtk_widget_add_css_class (badge, "tag");
+  gtk_box_append (GTK_BOX (box), badge);
+
+  gtk_widget_set_tooltip_text (row, summary);
+  /* Translators: accessible label of a bucket row: name, "public"/"private", limits */
+  a11y = g_strdup_printf (is_public ? _("%s, public bucket, %s") : _("%s, private bucket, %s"),
+                          supa_bucket_get_name (bucket), summary);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+
+  return row;
+}
+
+static void
+bucket_row_selected_cb (SupaBucketBrowser *self,
+                        GtkListBoxRow     *row)
+{
+  g_autoptr(SupaBucket) bucket = NULL;
+
+  if (self->syncing)
+    return;
+
+  if (row != NULL)
+    bucket = g_list_model_get_item (G_LIST_MODEL (self->buckets), gtk_list_box_row_get_index (row));
+
+  if (bucket == self->bucket)
+    return;
+
+  g_set_object (&self->bucket, bucket);
+  open_folder (self, "");
+}
+
+static void
+list_buckets_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SupaBucketBrowser) self = user_data;
+  g_autoptr(GPtrArray) buckets = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reselect = NULL;
+  GtkListBoxRow *row = NULL;
+
+  buckets = supa_storage_list_buckets_finish (SUPA_STORAGE (object), result, &error);
+  if (is_cancelled (error) || SUPA_STORAGE (object) != self->storage)
+    return;
+
+  self->loading_buckets = FALSE;
+  gtk_spinner_set_spinning (self->buckets_spinner, FALSE);
+
+  if (buckets == NULL)
+    {
+      toast_error (self, _("Could not list buckets"), error);
+      update_actions (self);
+      return;
+    }
+
+  reselect = g_steal_pointer (&self->pending_bucket);
+  if (reselect == NULL && self->bucket != NULL)
+    reselect = g_strdup (supa_bucket_get_id (self->bucket));
+
+  self->syncing = TRUE;
+  g_list_store_splice (self->buckets, 0, g_list_model_get_n_items (G_LIST_MODEL (self->buckets)),
+                       buckets->pdata, buckets->len);
+  self->syncing = FALSE;
+
+  for (guint i = 0; reselect != NULL && i < buckets->len; i++)
+    if (g_str_equal (supa_bucket_get_id (g_ptr_array_index (buckets, i)), reselect))
+      row = gtk_list_box_get_row_at_index (self->bucket_list, i);
+
+  if (row != NULL)
+    {
+      SupaBucket *bucket = g_list_model_get_item (G_LIST_MODEL (self->buckets), gtk_list_box_row_get_index (row));
+      gboolean same = self->bucket != NULL && g_str_equal (supa_bucket_get_id (self->bucket), reselect);
+
+      /* Keep the open folder when the bucket is still there; its limits
+       * may have changed, so take the new object. */
+      self->syncing = TRUE;
+      gtk_list_box_select_row (self->bucket_list, row);
+      self->syncing = FALSE;
+      g_set_object (&self->bucket, bucket);
+      g_object_unref (bucket);
+      if (!same)
+        open_folder (self, "");
+      else
+        update_path_bar (self);
+    }
+  else if (self->bucket != NULL)
+    {
+      g_clear_object (&self->bucket);
+      open_folder (self, "");
+    }
+
+  update_actions (self);
+}
+
+static void
+load_buckets (SupaBucketBrowser *self)
+{
+  if (self->storage == NULL)
+    return;
+
+  self->loading_buckets = TRUE;
+  gtk_spinner_set_spinning (self->buckets_spinner, TRUE);
+  supa_storage_list_buckets_async (self->storage, self->cancellable, list_buckets_cb, g_object_ref (self));
+}
+
+static void
+bucket_saved_cb (SupaBucketBrowser *self,
+                 const char        *id)
+{
+  g_free (self->pending_bucket);
+  self->pending_bucket = g_strdup (id);
+  toast (self, _("Bucket saved"));
+  load_buckets (self);
+}
+
+static void
+show_bucket_dialog (SupaBucketBrowser *self,
+                    SupaBucket        *bucket)
+{
+  SupaBucketDialog *dialog = supa_bucket_dialog_new (self->storage, bucket);
+
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), parent_window (self));
+  g_signal_connect_object (dialog, "saved", G_CALLBACK (bucket_saved_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+new_bucket_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  show_bucket_dialog (SUPA_BUCKET_BROWSER (widget), NULL);
+}
+
+static void
+edit_bucket_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
+
+  if (self->bucket != NULL)
+    show_bucket_dialog (self, self->bucket);
+}
+
+typedef struct
+{
+  SupaBucketBrowser *self;
+  char              *id;
+  gboolean           delete;
+} BucketOp;
+
+static void
+bucket_op_free (BucketOp *op)
+{
+  g_clear_object (&op->self);
+  g_free (op->id);
+  g_free (op);
+}
+
+static void
+bucket_op_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  BucketOp *op = user_data;
+  SupaBucketBrowser *self = op->self;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (op->delete)
+    ok = supa_storage_delete_bucket_finish (SUPA_STORAGE (object), result, &error);
+  else
+    ok = supa_storage_empty_bucket_finish (SUPA_STORAGE (object), result, &error);
+
+  if (!is_cancelled (error))
+    {
+      set_busy (self, FALSE, NULL);
+      if (!ok)
+        toast_error (self, op->delete ? _("Could not delete the bucket") : _("Could not empty the bucket"), error);
+      else if (op->delete)
+        {
+          toast (self, _("Bucket deleted"));
+          load_buckets (self);
+        }
+      else
+        {
+          toast (self, _("Bucket emptied"));
+          schedule_reload_now (self);
+        }
+    }
+
+  bucket_op_free (op);
+}
+
+static void
+confirm_entry_changed_cb (GtkEditable      *entry,
+                          AdwMessageDialog *dialog)
+{
+  const char *expected = g_object_get_data (G_OBJECT (dialog), "supa-expected");
+
+  adw_message_dialog_set_response_enabled (dialog, "confirm",
+                                           g_strcmp0 (gtk_editable_get_text (entry), expected) == 0);
+}
+
+static void
+confirm_bucket_response_cb (AdwMessageDialog *dialog,
+                            const char       *response,
+                            BucketOp         *op)
+{
+  SupaBucketBrowser *self = op->self;
+
+  if (!g_str_equal (response, "confirm") || self->storage == NULL)
+    {
+      bucket_op_free (op);
+      return;
+    }
+
+  set_busy (self, TRUE, op->delete ? _("Deleting bucket…") : _("Emptying bucket…"));
+  if (op->delete)
+    supa_storage_delete_bucket_async (self->storage, op->id, self->cancellable, bucket_op_cb, op);
+  else
+    supa_storage_empty_bucket_async (self->storage, op->id, self->cancellable, bucket_op_cb, op);
+}
+
+static void
+confirm_bucket_op (SupaBucketBrowser *self,
+                   gboolean           delete)
+{
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+  BucketOp *op;
+  const char *name;
+  g_autofree char *heading = NULL;
+  g_autofree char *prompt = NULL;
+
+  if (self->bucket == NULL)
+    return;
+
+  name = supa_bucket_get_id (self->bucket);
+  /* Translators: %s is a bucket name */
+  heading = g_strdup_printf (delete ? _("Delete Bucket “%s”?") : _("Empty Bucket “%s”?"), name);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading,
+                                                       delete ? _("The bucket must be empty first. This cannot be undone.")
+                                                              : _("Every file in the bucket will be deleted. This cannot be undone.")));
+  /* Translators: %s is a bucket name the user must type */
+  prompt = g_strdup_printf (_("Type “%s” to confirm"), name);
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), prompt);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, prompt, -1);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "confirm", delete ? _("_Delete") : _("_Empty"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "confirm", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_enabled (dialog, "confirm", FALSE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "supa-expected", g_strdup (name), g_free);
+  g_signal_connect (entry, "changed", G_CALLBACK (confirm_entry_changed_cb), dialog);
+
+  op = g_new0 (BucketOp, 1);
+  op->self = g_object_ref (self);
+  op->id = g_strdup (name);
+  op->delete = delete;
+  g_signal_connect (dialog, "response", G_CALLBACK (confirm_bucket_response_cb), op);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+empty_bucket_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  confirm_bucket_op (SUPA_BUCKET_BROWSER (widget), FALSE);
+}
+
+static void
+delete_bucket_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  confirm_bucket_op (SUPA_BUCKET_BROWSER (widget), TRUE);
+}
+
+/* --------------------------------------------------------- navigation */
+
+static void
+activate_cb (GtkColumnView     *view,
+             guint              position,
+             SupaBucketBrowser *self)
+{
+  g_autoptr(SupaObjectInfo) info = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+
+  if (info != NULL && supa_object_info_get_is_folder (info))
+    {
+      g_autofree char *path = item_path (self, info);
+
+      supa_bucket_browser_open_folder (self, path);
+    }
+}
+
+static void
+go_up_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
+  const char *slash;
+  g_autofree char *parent = NULL;
+
+  if (self->prefix == NULL || *self->prefix == '\0')
+    return;
+
+  slash = strrchr (self->prefix, '/');
+  parent = slash != NULL ? g_strndup (self->prefix, slash - self->prefix) : g_strdup ("");
+  supa_bucket_browser_open_folder (self, parent);
+}
+
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
+  g_autoptr(GPtrArray) items = selected_items (self);
+
+  if (items->len == 1 && supa_object_info_get_is_folder (g_ptr_array_index (items, 0)))
+    {
+      g_autofree char *path = item_path (self, g_ptr_array_index (items, 0));
+
+      supa_bucket_browser_open_folder (self, path);
+    }
+}
+
+static void
+refresh_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
+
+  load_buckets (self);
+  schedule_reload_now (self);
+}
+
+static void
+search_changed_cb (SupaBucketBrowser *self)
+{
+  if (self->syncing || self->folder_model == NULL)
+    return;
+
+  supa_folder_model_set_search (self->folder_model, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+}
+
+/* -------------------------------------------------------------- folders */
+
+static void
+create_folder_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(SupaBucketBrowser) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = supa_upload_start_finish (SUPA_UPLOAD (object), result, &error);
+
+  if (is_cancelled (error))
+    return;
+
+  set_busy (self, FALSE, NULL);
+  if (key == NULL)
+    toast_error (self, _("Could not create the folder"), error);
+  else
+    schedule_reload_now (self);
+}
+
+gboolean
+supa_bucket_browser_create_folder (SupaBucketBrowser  *self,
+                                   const char         *name,
+                                   GError            **error)
+{
+  g_autofree char *joined = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *key = NULL;
+  g_autoptr(GInputStream) empty = NULL;
+  g_autoptr(SupaUpload) upload = NULL;
+  g_autofree char *stripped = NULL;
+
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  if (self->bucket == NULL || self->client == NULL)
+    {
+      g_set_error_literal (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT, _("Open a bucket first."));
+      return FALSE;
+    }
+
+  stripped = g_strstrip (g_strdup (name));
+  if (strchr (stripped, '/') != NULL)
+    {
+      g_set_error_literal (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT, _("A folder name cannot contain “/”."));
+      return FALSE;
+    }
+
+  joined = supa_storage_path_join (self->prefix, stripped);
+  folder = supa_storage_path_normalize (joined, FALSE, error);
+  if (folder == NULL)
+    return FALSE;
+
+  {
+    g_autoptr(GHashTable) taken = loaded_names (self, TRUE);
+
+    if (g_hash_table_contains (taken, stripped))
+      {
+        g_set_error (error, SUPA_ERROR, SUPA_ERROR_CONFLICT, _("A folder named “%s” already exists here."), stripped);
+        return FALSE;
+      }
+  }
+
+  key = supa_storage_path_join (folder, PLACEHOLDER_NAME);
+  empty = g_memory_input_stream_new ();
+  upload = supa_upload_new_for_stream (self->client, bucket_id (self), key, empty, 0);
+  supa_upload_set_content_type (upload, "application/octet-stream");
+  set_busy (self, TRUE, _("Creating folder…"));
+  supa_upload_start_async (upload, self->cancellable, create_folder_cb, g_object_ref (self));
+
+  return TRUE;
+}
+
+static void
+name_entry_changed_cb (GtkEditable      *entry,
+                       AdwMessageDialog *dialog)
+{
+  const char *text = gtk_editable_get_text (entry);
+  const char *original = g_object_get_data (G_OBJECT (dialog), "supa-original");
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+
+  adw_message_dialog_set_response_enabled (dialog, "ok",
+                                           *stripped != '\0' && g_strcmp0 (stripped, original) != 0);
+}
+
+static void
+name_entry_activate_cb (GtkEntry         *entry,
+                        AdwMessageDialog *dialog)
+{
+  if (adw_message_dialog_get_response_enabled (dialog, "ok"))
+    {
+      adw_message_dialog_response (dialog, "ok");
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    }
+}
+
+typedef gboolean (*NameFunc) (SupaBucketBrowser *self,
+                              const char        *original,
+                              const char        *name,
+                              GError           **error);
+
+static void
+name_dialog_response_cb (AdwMessageDialog  *dialog,
+                         const char        *response,
+                         SupaBucketBrowser *self)
+{
+  GtkWidget *entry = adw_message_dialog_get_extra_child (dialog);
+  NameFunc func = g_object_get_data (G_OBJECT (dialog), "supa-func");
+  const char *original = g_object_get_data (G_OBJECT (dialog), "supa-original");
+  g_autoptr(GError) error = NULL;
+
+  if (!g_str_equal (response, "ok"))
+    return;
+
+  if (!func (self, original, gtk_editable_get_text (GTK_EDITABLE (entry)), &error))
+    toast (self, error->message);
+}
+
+static void
+ask_name (SupaBucketBrowser *self,
+          const char        *heading,
+          const char        *body,
+          const char        *ok_label,
+          const char        *original,
+          NameFunc           func)
+{
+  AdwMessageDialog *dialog;
+  GtkWidget *entry = gtk_entry_new ();
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading, body));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Name"), -1);
+  gtk_editable_set_text (GTK_EDITABLE (entry), original != NULL ? original : "");
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "ok", ok_label, NULL);
+  adw_message_dialog_set_response_appearance (dialog, "ok", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "ok");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  adw_message_dialog_set_response_enabled (dialog, "ok", FALSE);
+  g_object_set_data_full (G_OBJECT (dialog), "supa-original", g_strdup (original), g_free);
+  g_object_set_data (G_OBJECT (dialog), "supa-func", func);
+  g_signal_connect (entry, "changed", G_CALLBACK (name_entry_changed_cb), dialog);
+  g_signal_connect (entry, "activate", G_CALLBACK (name_entry_activate_cb), dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (name_dialog_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+
+  /* Select the name without its extension, as file managers do. */
+  if (original != NULL)
+    {
+      const char *dot = strrchr (original, '.');
+      int end = dot != NULL && dot != original ? (int) g_utf8_pointer_to_offset (original, dot) : -1;
+
+      gtk_editable_select_region (GTK_EDITABLE (entry), 0, end);
+    }
+}
+
+static gboolean
+create_folder_func (SupaBucketBrowser  *self,
+                    const char         *original,
+                    const char         *name,
+                    GError            **error)
+{
+  return supa_bucket_browser_create_folder (self, name, error);
+}
+
+static void
+new_folder_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
+
+  ask_name (self, _("New Folder"), _("Storage keeps folders as name prefixes; an empty folder holds a hidden placeholder file."),
+            _("C_reate"), NULL, create_folder_func);
+}
+
+/* --------------------------------------------------------------- rename */
+
+typedef struct
+{
+  SupaBucketBrowser *self;
+  char              *bucket;
+  char              *from;       /* folder prefix or file key */
+  char              *to;
+  GPtrArray         *keys;       /* for folders: every key to move */
+  GPtrArray         *optional;   /* placeholders: moved when present */
+  guint              index;
+  guint              failed;
+  GError            *error;
+} RenameJob;
+
+static void
+rename_job_free (RenameJob *job)
+{
+  g_clear_object (&job->self);
+  g_free (job->bucket);
+  g_free (job->from);
+  g_free (job->to);
+  g_clear_pointer (&job->keys, g_ptr_array_unref);
+  g_clear_pointer (&job->optional, g_ptr_array_unref);
+  g_clear_error (&job->error);
+  g_free (job);
+}
+
+static void rename_next (RenameJob *job);
+
+static void
+rename_finish (RenameJob *job)
+{
+  SupaBucketBrowser *self = job->self;
+
+  set_busy (self, FALSE, NULL);
+  if (job->error != NULL)
+    toast_error (self, _("Could not rename"), job->error);
+  else
+    toast (self, _("Renamed"));
+  schedule_reload_now (self);
+  rename_job_free (job);
+}
+
+static void
+rename_move_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  RenameJob *job = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean optional = job->index > job->keys->len;
+
+  if (!supa_storage_move_finish (SUPA_STORAGE (object), result, &error))
+    {
+      if (is_cancelled (error))
+        {
+          rename_job_free (job);
+          return;
+        }
+      /* A folder without a placeholder is normal. */
+      if (!(optional && g_error_matches (error, SUPA_ERROR, SUPA_ERROR_NOT_FOUND)) && job->error == NULL)
+        job->error = g_steal_pointer (&error);
+    }
+
+  rename_next (job);
+}
+
+static void
+rename_next (RenameJob *job)
+{
+  SupaBucketBrowser *self = job->self;
+  guint total = job->keys->len + job->optional->len;
+  const char *key;
+  g_autofree char *target = NULL;
+  g_autofree char *label = NULL;
+
+  /* Stop at the first real failure: the rest stays where it was. */
+  if (job->index >= total || job->error != NULL || self->storage == NULL)
+    {
+      rename_finish (job);
+      return;
+    }
+
+  key = job->index < job->keys->len ? g_ptr_array_index (job->keys, job->index)
+                                    : g_ptr_array_index (job->optional, job->index - job->keys->len);
+  target = g_strconcat (job->to, key + strlen (job->from), NULL);
+  /* Translators: progress of renaming a folder, "3 of 10" objects */
+  label = g_strdup_printf (_("Moving %u of %u…"), MIN (job->index + 1, job->keys->len), job->keys->len);
+  set_operation_progress (self, job->index, total, label);
+  job->index++;
+  supa_storage_move_async (self->storage, job->bucket, key, NULL, target, self->cancellable, rename_move_cb, job);
+}
+
+static void
+rename_collect_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  RenameJob *job = user_data;
+  g_autoptr(GError) error = NULL;
+
+  job->keys = collect_keys_finish (result, &job->optional, &error);
+  if (job->keys == NULL)
+    {
+      if (is_cancelled (error))
+        {
+          rename_job_free (job);
+          return;
+        }
+      job->keys = g_ptr_array_new_with_free_func (g_free);
+      job->optional = g_ptr_array_new_with_free_func (g_free);
+      job->error = g_steal_pointer (&error);
+      rename_finish (job);
+      return;
+    }
+
+  rename_next (job);
+}
+
+gboolean
+supa_bucket_browser_rename (SupaBucketBrowser  *self,
+                            const char         *name,
+                            const char         *new_name,
+                            GError            **error)
+{
+  g_autoptr(SupaObjectInfo) info = NULL;
+  g_autofree char *stripped = NULL;
+  g_autofree char *joined = NULL;
+  g_autofree char *target = NULL;
+  g_autoptr(GHashTable) taken_files = NULL;
+  g_autoptr(GHashTable) taken_folders = NULL;
+  RenameJob *job;
+
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), FALSE);
+
+  info = find_item (self, name);
+  if (info == NULL || self->storage == NULL)
+    {
+      g_set_error (error, SUPA_ERROR, SUPA_ERROR_NOT_FOUND, _("“%s” is not in this folder any more."), name);
+      return FALSE;
+    }
+
+  stripped = g_strstrip (g_strdup (new_name));
+  if (strchr (stripped, '/') != NULL)
+    {
+      g_set_error_literal (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT, _("A name cannot contain “/”."));
+      return FALSE;
+    }
+  joined = supa_storage_path_join (self->prefix, stripped);
+  target = supa_storage_path_normalize (joined, FALSE, error);
+  if (target == NULL)
+    return FALSE;
+
+  taken_files = loaded_names (self, FALSE);
+  taken_folders = loaded_names (self, TRUE);
+  if (g_hash_table_contains (taken_files, stripped) || g_hash_table_contains (taken_folders, stripped))
+    {
+      g_set_error (error, SUPA_ERROR, SUPA_ERROR_CONFLICT, _("“%s” already exists here."), stripped);
+      return FALSE;
+    }
+
+  job = g_new0 (RenameJob, 1);
+  job->self = g_object_ref (self);
+  job->bucket = g_strdup (bucket_id (self));
+  job->from = item_path (self, info);
+  job->to = g_steal_pointer (&target);
+
+  if (supa_object_info_get_is_folder (info))
+    {
+      g_autofree char *folder = g_strdup (job->from);
+      const char *list[] = { folder, NULL };
+
+      /* Keys are rewritten by replacing the "from/" prefix. */
+      g_free (job->from);
+      job->from = g_strconcat (folder, "/", NULL);
+      g_free (target);
+      target = g_strconcat (job->to, "/", NULL);
+      g_free (job->to);
+      job->to = g_steal_pointer (&target);
+      set_busy (self, TRUE, _("Listing the folder…"));
+      collect_keys_async (self->storage, job->bucket, list, self->cancellable, rename_collect_cb, job);
+    }
+  else
+    {
+      job->keys = g_ptr_array_new_with_free_func (g_free);
+      job->optional = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (job->keys, g_strdup (job->from));
+      set_busy (self, TRUE, _("Renaming…"));
+      rename_next (job);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+rename_func (SupaBucketBrowser  *self,
+             const char         *original,
+             const char         *name,
+             GError            **error)
+{
+  return supa_bucket_browser_rename (self, original, name, error);
+}
+
+static void
+rename_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
+  g_autoptr(GPtrArray) items = selected_items (self);
+  SupaObjectInfo *info;
+
+  if (items->len != 1)
+    return;
+
+  info = g_ptr_array_index (items, 0);
+  ask_name (self,
+            supa_object_info_get_is_folder (info) ? _("Rename Folder") : _("Rename File"),
+            supa_object_info_get_is_folder (info) ? _("Every file in the folder is moved to the new name.") : NULL,
+            _("_Rename"), supa_object_info_get_name (info), rename_func);
+}
+
+/* --------------------------------------------------------------- delete */
+
+typedef struct
+{
+  SupaBucketBrowser *self;
+  char              *bucket;
+  GPtrArray         *keys;
+  guint              batches;
+  guint              removed;
+} DeleteJob;
+
+static void
+delete_job_free (DeleteJob *job)
+{
+  g_clear_object (&job->self);
+  g_free (job->bucket);
+  g_clear_pointer (&job->keys, g_ptr_array_unref);
+  g_free (job);
+}
+
+static void
+delete_batch_cb (guint               batch,
+                 const char * const *requested,
+                 const char * const *removed,
+                 const GError       *error,
+                 gpointer            user_data)
+{
+  DeleteJob *job = user_data;
+  g_autofree char *label = NULL;
+
+  job->removed += removed != NULL ? g_strv_length ((char **) removed) : 0;
+  /* Translators: progress of a deletion in batches */
+  label = g_strdup_printf (_("Deleting… batch %u of %u"), MIN (batch + 1, job->batches), job->batches);
+  set_operation_progress (job->self, batch + 1, job->batches, label);
+}
+
+static void
+delete_remove_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  DeleteJob *job = user_data;
+  SupaBucketBrowser *self = job->self;
+  g_autoptr(GPtrArray) removed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  removed = supa_storage_remove_finish (SUPA_STORAGE (object), result, &error);
+  if (!is_cancelled (error))
+    {
+      set_busy (self, FALSE, NULL);
+      if (removed == NULL)
+        toast_error (self, _("Could not delete everything"), error);
+      else
+        {
+          g_autofree char *text = NULL;
+
+          /* Translators: result of a deletion; placeholders are not counted */
+          text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Deleted %u file", "Deleted %u files", job->removed),
+                                  job->removed);
+          toast (self, text);
+        }
+      schedule_reload_now (self);
+    }
+
+  delete_job_free (job);
+}
+
+static void
+delete_start (DeleteJob *job)
+{
+  SupaBucketBrowser *self = job->self;
+
+  if (job->keys->len == 0 || self->storage == NULL)
+    {
+      set_busy (self, FALSE, NULL);
+      schedule_reload_now (self);
+      delete_job_free (job);
+      return;
+    }
+
+  job->batches = (job->keys->len + REMOVE_BATCH_SIZE - 1) / REMOVE_BATCH_SIZE;
+  g_ptr_array_add (job->keys, NULL);
+  supa_storage_remove_async (self->storage, job->bucket, (const char * const *) job->keys->pdata,
+                             REMOVE_BATCH_SIZE, delete_batch_cb, job,
+                             self->cancellable, delete_remove_cb, job);
+}
+
+static void
+delete_collect_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  DeleteJob *job = user_data;
+  g_autoptr(GPtrArray) keys = NULL;
+  g_autoptr(GPtrArray) placeholders = NULL;
+  g_autoptr(GError) error = NULL;
+
+  keys = collect_keys_finish (result, &placeholders, &error);
+  if (keys == NULL)
+    {
+      if (!is_cancelled (error))
+        {
+          set_busy (job->self, FALSE, NULL);
+          toast_error (job->self, _("Could not list the folders to delete"), error);
+        }
+      delete_job_free (job);
+      return;
+    }
+
+  for (guint i = 0; i < keys->len; i++)
+    g_ptr_array_add (job->keys, g_strdup (g_ptr_array_index (keys, i)));
+  /* Removing a key that does not exist is silently ignored by Storage. */
+  for (guint i = 0; i < placeholders->len; i++)
+    g_ptr_array_add (job->keys, g_strdup (g_ptr_array_index (placeholders, i)));
+
+  delete_start (job);
+}
+
+void
+supa_bucket_browser_delete_selected (SupaBucketBrowser *self)
+{
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) folders = NULL;
+  DeleteJob *job;
+
+  g_return_if_fail (SUPA_IS_BUCKET_BROWSER (self));
+
+  items = selected_items (self);
+  if (items->len == 0 || self->storage == NULL || self->bucket == NULL)
+    return;
+
+  job = g_new0 (DeleteJob, 1);
+  job->self = g_object_ref (self);
+  job->bucket = g_strdup (bucket_id (self));
+  job->keys = g_ptr_array_new_with_free_func (g_free);
+  folders = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      SupaObjectInfo *info = g_ptr_array_index (items, i);
+
+      if (supa_object_info_get_is_folder (info))
+        g_ptr_array_add (folders, item_path (self, info));
+      else
+        g_ptr_array_add (job->keys, item_path (self, info));
+    }
+
+  set_busy (self, TRUE, _("Deleting…"));
+  if (folders->len > 0)
+    {
+      g_ptr_array_add (folders, NULL);
+      collect_keys_async (self->storage, job->bucket, (const char * const *) folders->pdata,
+                          self->cancellable, delete_collect_cb, job);
+    }
+  else
+    delete_start (job);
+}
+
+static void
+delete_response_cb (AdwMessageDialog  *dialog,
+                    const char        *response,
+                    SupaBucketBrowser *self)
+{
+  if (g_str_equal (response, "delete"))
+    supa_bucket_browser_delete_selected (self);
+}
+
+static void
+delete_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
+  g_autoptr(GPtrArray) items = selected_items (self);
+  AdwMessageDialog *dialog;
+  g_autofree char *heading = NULL;
+  guint n_folders = 0;
+
+  if (items->len == 0)
+    return;
+
+  for (guint i = 0; i < items->len; i++)
+    if (supa_object_info_get_is_folder (g_ptr_array_index (items, i)))
+      n_folders++;
+
+  if (items->len == 1)
+    /* Translators: %s is a file or folder name */
+    heading = g_strdup_printf (_("Delete “%s”?"), supa_object_info_get_name (g_ptr_array_index (items, 0)));
+  else
+    heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Delete %u Item?", "Delete %u Items?", items->len), items->len);
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading,
+                                                       n_folders > 0 ? _("Folders are deleted with everything in them. This cannot be undone.")
+                                                                     : _("This cannot be undone.")));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "delete", _("_Delete"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "delete", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (delete_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ----------------------------------------------------------------- URLs */
+
+static void
+copy_to_clipboard (SupaBucketBrowser *self,
+                   const char        *text)
+{
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+}
+
+typedef struct
+{
+  SupaBucketBrowser *self;
+  guint              seconds;
+} SignJob;
+
+static void
+signed_url_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  SignJob *job = user_data;
+  g_autoptr(SupaBucketBrowser) self = job->self;
+  guint seconds = job->seconds;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = supa_storage_create_signed_url_finish (SUPA_STORAGE (object), result, &error);
+
+  g_free (job);
+  if (is_cancelled (error))
+    return;
+
+  if (url == NULL)
+    {
+      toast_error (self, _("Could not sign the URL"), error);
+      return;
+    }
+
+  copy_to_clipboard (self, url);
+  if (seconds >= 86400)
+    {
+      guint days = seconds / 86400;
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "Signed URL copied, valid for %u day",
+                                                            "Signed URL copied, valid for %u days", days), days);
+      toast (self, text);
+    }
+  else
+    {
+      guint hours = MAX (seconds / 3600, 1);
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "Signed URL copied, valid for %u hour",
+                                                            "Signed URL copied, valid for %u hours", hours), hours);
+      toast (self, text);
+    }
+}
+
+static SupaObjectInfo *
+single_selected_file (SupaBucketBrowser *self)
+{
+  g_autoptr(GPtrArray) items = selected_items (self);
+
+  if (items->len != 1 || supa_object_info_get_is_folder (g_ptr_array_index (items, 0)))
+    return NULL;
+
+  return g_object_ref (g_ptr_array_index (items, 0));
+}
+
+static void
+copy_signed_url_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
+  g_autoptr(SupaObjectInfo) info = single_selected_file (self);
+  g_autofree char *path = NULL;
+  SignJob *job;
+
+  if (info == NULL || self->storage == NULL)
+    return;
+
+  path = item_path (self, info);
+  job = g_new0 (SignJob, 1);
+  job->self = g_object_ref (self);
+  job->seconds = g_variant_get_uint32 (parameter);
+  supa_storage_create_signed_url_async (self->storage, bucket_id (self), path, job->seconds,
+                                        NULL, NULL, self->cancellable, signed_url_cb, job);
+}
+
+static void
+copy_public_url_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
+  g_autoptr(SupaObjectInfo) info = single_selected_file (self);
+  g_autofree char *path = NULL;
+  g_autofree char *url = NULL;
+
+  if (info == NULL || self->storage == NULL || self->bucket == NULL || !supa_bucket_get_public (self->bucket))
+    return;
+
+  path = item_path (self, info);
+  url = supa_storage_get_public_url (self->storage, bucket_id (self), path, NULL, NULL);
+  if (url == NULL)
+    return;
+
+  copy_to_clipboard (self, url);
+  toast (self, _("Public URL copied"));
+}
+
+/* ------------------------------------------------------------- transfers */
+
+static void
+note_batch_start (SupaBucketBrowser *self)
+{
+  if (self->queue != NULL && supa_transfer_queue_get_n_active (self->queue) == 0)
+    self->batch_started = g_get_monotonic_time ();
+}
+
+typedef struct
+{
+  SupaBucketBrowser *self;
+  char              *bucket;
+  char              *prefix;
+  GFile             *destination;
+  GPtrArray         *files;      /* keys of selected files */
+} DownloadJob;
+
+static void
+download_job_free (DownloadJob *job)
+{
+  g_clear_object (&job->self);
+  g_free (job->bucket);
+  g_free (job->prefix);
+  g_clear_object (&job->destination);
+  g_clear_pointer (&job->files, g_ptr_array_unref);
+  g_free (job);
+}
+
+static void
+queue_downloads (DownloadJob *job,
+                 GPtrArray   *keys)
+{
+  SupaBucketBrowser *self = job->self;
+  gsize skip = job->prefix != NULL && *job->prefix != '\0' ? strlen (job->prefix) + 1 : 0;
+  guint queued = 0;
+
+  if (self->queue == NULL)
+    return;
+
+  note_batch_start (self);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      const char *key = g_ptr_array_index (keys, i);
+      g_autoptr(GFile) target = g_file_resolve_relative_path (job->destination, key + skip);
+      g_autoptr(GFile) parent = g_file_get_parent (target);
+      g_autoptr(GError) error = NULL;
+
+      if (parent != NULL && !g_file_make_directory_with_parents (parent, NULL, &error) &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+        {
+          toast_error (self, _("Could not create a folder for the download"), error);
+          continue;
+        }
+
+      supa_transfer_queue_add_download (self->queue, job->bucket, key, target);
+      queued++;
+    }
+
+  if (queued > 0)
+    {
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Downloading %u file",
+                                                            "Downloading %u files", queued), queued);
+      toast (self, text);
+    }
+}
+
+static void
+download_collect_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  DownloadJob *job = user_data;
+  g_autoptr(GPtrArray) keys = NULL;
+  g_autoptr(GError) error = NULL;
+
+  keys = collect_keys_finish (result, NULL, &error);
+  if (keys == NULL)
+    {
+      if (!is_cancelled (error))
+        toast_error (job->self, _("Could not list the folders to download"), error);
+      download_job_free (job);
+      return;
+    }
+
+  for (guint i = 0; i < job->files->len; i++)
+    g_ptr_array_add (keys, g_strdup (g_ptr_array_index (job->files, i)));
+  queue_downloads (job, keys);
+  download_job_free (job);
+}
+
+void
+supa_bucket_browser_download_selected (SupaBucketBrowser *self,
+                                       GFile             *folder)
+{
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GPtrArray) folders = NULL;
+  DownloadJob *job;
+
+  g_return_if_fail (SUPA_IS_BUCKET_BROWSER (self));
+  g_return_if_fail (G_IS_FILE (folder));
+
+  items = selected_items (self);
+  if (self->storage == NULL || self->bucket == NULL || items->len == 0)
+    return;
+
+  job = g_new0 (DownloadJob, 1);
+  job->self = g_object_ref (self);
+  job->bucket = g_strdup (bucket_id (self));
+  job->prefix = g_strdup (self->prefix);
+  job->files = g_ptr_array_new_with_free_func (g_free);
+  job->destination = g_object_ref (folder);
+
+  folders = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < items->len; i++)
+    {
+      SupaObjectInfo *info = g_ptr_array_index (items, i);
+
+      if (supa_object_info_get_is_folder (info))
+        g_ptr_array_add (folders, item_path (self, info));
+      else
+        g_ptr_array_add (job->files, item_path (self, info));
+    }
+
+  g_ptr_array_add (folders, NULL);
+  collect_keys_async (self->storage, job->bucket, (const char * const *) folders->pdata,
+                      self->cancellable, download_collect_cb, job);
+}
+
+static void
+download_chooser_response_cb (GtkNativeDialog   *chooser,
+                              int                response,
+                              SupaBucketBrowser *self)
+{
+  g_autoptr(GFile) folder = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT &&
+      (folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser))) != NULL)
+    supa_bucket_browser_download_selected (self, folder);
+
+  g_object_unref (chooser);
+  g_object_unref (self);
+}
+
+static void
+download_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
+  GtkFileChooserNative *chooser;
+
+  if (self->bucket == NULL)
+    return;
+
+  chooser = gtk_file_chooser_native_new (_("Download To"), parent_window (self),
+                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                         _("_Download"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (download_chooser_response_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* ------------------------------------------------------------- uploads */
+
+typedef struct
+{
+  GFile *file;
+  char  *relative;      /* path below the target folder, "/"-separated */
+  gint64 size;
+  char  *content_type;  /* a MIME type */
+} ScanEntry;
+
+static void
+scan_entry_free (ScanEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_clear_object (&entry->file);
+  g_free (entry->relative);
+  g_free (entry->content_type);
+  g_free (entry);
+}
+
+typedef struct
+{
+  SupaBucketBrowser *self;
+  SupaBucket        *bucket;
+  char              *target;     /* folder prefix to upload into */
+  GPtrArray         *inputs;     /* GFile */
+  GPtrArray         *entries;    /* ScanEntry */
+  GPtrArray         *refused;    /* "name — reason" */
+  GHashTable        *taken;      /* names of files in the target folder */
+  gboolean           check_conflicts;
+  guint              index;
+  int                apply_all;  /* -1, or the choice for every conflict */
+  guint              queued;
+} UploadJob;
+
+enum {
+  CHOICE_REPLACE,
+  CHOICE_KEEP_BOTH,
+  CHOICE_SKIP,
+};
+
+static void
+upload_job_free (UploadJob *job)
+{
+  g_clear_object (&job->self);
+  g_clear_object (&job->bucket);
+  g_free (job->target);
+  g_clear_pointer (&job->inputs, g_ptr_array_unref);
+  g_clear_pointer (&job->entries, g_ptr_array_unref);
+  g_clear_pointer (&job->refused, g_ptr_array_unref);
+  g_clear_pointer (&job->taken, g_hash_table_unref);
+  g_free (job);
+}
+
+static char *
+guess_mime (const char *name)
+{
+  g_autofree char *type = g_content_type_guess (name, NULL, 0, NULL);
+  char *mime = g_content_type_get_mime_type (type);
+
+  return mime != NULL ? mime : g_strdup ("application/octet-stream");
+}
+
+static gboolean
+scan_file (GFile         *file,
+           const char    *relative,
+           GPtrArray     *entries,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  g_autoptr(GFileInfo) info = NULL;
+
+  info = g_file_query_info (file,
+                            G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                            G_FILE_ATTRIBUTE_STANDARD_NAME,
+                            G_FILE_QUERY_INFO_NONE, cancellable, error);
+  if (info == NULL)
+    return FALSE;
+
+  if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+    {
+      g_autoptr(GFileEnumerator) enumerator = NULL;
+      gboolean any = FALSE;
+
+      enumerator = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                              G_FILE_QUERY_INFO_NONE, cancellable, error);
+      if (enumerator == NULL)
+        return FALSE;
+
+      while (TRUE)
+        {
+          GFileInfo *child_info = NULL;
+          GFile *child = NULL;
+          g_autofree char *child_relative = NULL;
+
+          if (!g_file_enumerator_iterate (enumerator, &child_info, &child, cancellable, error))
+            return FALSE;
+          if (child_info == NULL)
+            break;
+
+          any = TRUE;
+          child_relative = g_strconcat (relative, "/", g_file_info_get_name (child_info), NULL);
+          if (!scan_file (child, child_relative, entries, cancellable, error))
+            return FALSE;
+        }
+
+      /* An empty local folder becomes an empty Storage folder. */
+      if (!any)
+        {
+          ScanEntry *entry = g_new0 (ScanEntry, 1);
+
+          entry->relative = g_strconcat (relative, "/" PLACEHOLDER_NAME, NULL);
+          entry->size = 0;
+          entry->content_type = g_strdup ("application/octet-stream");
+          g_ptr_array_add (entries, entry);
+        }
+    }
+  else if (g_file_info_get_file_type (info) == G_FILE_TYPE_REGULAR)
+    {
+      ScanEntry *entry = g_new0 (ScanEntry, 1);
+
+      entry->file = g_object_ref (file);
+      entry->relative = g_strdup (relative);
+      entry->size = g_file_info_get_size (info);
+      entry->content_type = guess_mime (g_file_info_get_name (info));
+      g_ptr_array_add (entries, entry);
+    }
+
+  return TRUE;
+}
+
+static void
+scan_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GPtrArray *inputs = task_data;
+  GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify) scan_entry_free);
+
+  for (guint i = 0; i < inputs->len; i++)
+    {
+      GFile *file = g_ptr_array_index (inputs, i);
+      g_autofree char *name = g_file_get_basename (file);
+      g_autoptr(GError) error = NULL;
+
+      if (!scan_file (file, name, entries, cancellable, &error))
+        {
+          g_ptr_array_unref (entries);
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+
+  g_task_return_pointer (task, entries, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void upload_continue (UploadJob *job);
+
+static void
+show_refused (SupaBucketBrowser *self,
+              GPtrArray         *refused,
+              guint              queued)
+{
+  AdwMessageDialog *dialog;
+  GString *body = g_string_new (NULL);
+  g_autofree char *heading = NULL;
+
+  for (guint i = 0; i < refused->len && i < 20; i++)
+    {
+      if (i > 0)
+        g_string_append_c (body, '\n');
+      g_string_append (body, g_ptr_array_index (refused, i));
+    }
+  if (refused->len > 20)
+    {
+      g_string_append_c (body, '\n');
+      g_string_append_printf (body, g_dngettext (GETTEXT_PACKAGE, "…and %u more", "…and %u more", refused->len - 20),
+                              refused->len - 20);
+    }
+  if (queued > 0)
+    {
+      g_string_append (body, "\n\n");
+      g_string_append_printf (body, g_dngettext (GETTEXT_PACKAGE, "The other file is being uploaded.",
+                                                 "The other %u files are being uploaded.", queued), queued);
+    }
+
+  heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u File Cannot Be Uploaded",
+                                          "%u Files Cannot Be Uploaded", refused->len), refused->len);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading, body->str));
+  gtk_widget_set_name (GTK_WIDGET (dialog), "refused-dialog");
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_string_free (body, TRUE);
+}
+
+static void
+queue_entry (UploadJob  *job,
+             ScanEntry  *entry,
+             const char *relative,
+             gboolean    upsert)
+{
+  SupaBucketBrowser *self = job->self;
+  g_autofree char *key = supa_storage_path_join (job->target, relative);
+
+  if (entry->file == NULL)
+    {
+      /* An empty folder: its placeholder goes up directly. */
+      g_autoptr(GInputStream) empty = g_memory_input_stream_new ();
+      g_autoptr(SupaUpload) upload = supa_upload_new_for_stream (self->client, supa_bucket_get_id (job->bucket),
+                                                                 key, empty, 0);
+
+      supa_upload_set_content_type (upload, "application/octet-stream");
+      supa_upload_start_async (upload, self->cancellable, create_folder_cb, g_object_ref (self));
+      set_busy (self, TRUE, _("Creating folder…"));
+      return;
+    }
+
+  supa_transfer_queue_add_upload (self->queue, entry->file, supa_bucket_get_id (job->bucket),
+                                  key, entry->content_type, upsert);
+  job->queued++;
+}
+
+static void
+conflict_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      UploadJob        *job)
+{
+  GtkWidget *check = adw_message_dialog_get_extra_child (dialog);
+  ScanEntry *entry = g_ptr_array_index (job->entries, job->index);
+  int choice = CHOICE_SKIP;
+
+  if (g_str_equal (response, "replace"))
+    choice = CHOICE_REPLACE;
+  else if (g_str_equal (response, "keep"))
+    choice = CHOICE_KEEP_BOTH;
+
+  if (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)))
+    job->apply_all = choice;
+
+  if (choice == CHOICE_REPLACE)
+    queue_entry (job, entry, entry->relative, TRUE);
+  else if (choice == CHOICE_KEEP_BOTH)
+    {
+      g_autofree char *name = keep_both_name (entry->relative, job->taken);
+
+      g_hash_table_add (job->taken, g_strdup (name));
+      queue_entry (job, entry, name, FALSE);
+    }
+
+  job->index++;
+  upload_continue (job);
+}
+
+static void
+upload_continue (UploadJob *job)
+{
+  SupaBucketBrowser *self = job->self;
+
+  if (self->queue == NULL)
+    {
+      upload_job_free (job);
+      return;
+    }
+
+  while (job->index < job->entries->len)
+    {
+      ScanEntry *entry = g_ptr_array_index (job->entries, job->index);
+
+      /* Only files straight in the open folder are checked against its
+       * listing; deeper ones would need a listing per folder. */
+      if (job->check_conflicts && strchr (entry->relative, '/') == NULL &&
+          g_hash_table_contains (job->taken, entry->relative))
+        {
+          AdwMessageDialog *dialog;
+          GtkWidget *check;
+          g_autofree char *heading = NULL;
+
+          if (job->apply_all == CHOICE_REPLACE)
+            queue_entry (job, entry, entry->relative, TRUE);
+          else if (job->apply_all == CHOICE_KEEP_BOTH)
+            {
+              g_autofree char *name = keep_both_name (entry->relative, job->taken);
+
+              g_hash_table_add (job->taken, g_strdup (name));
+              queue_entry (job, entry, name, FALSE);
+            }
+          else if (job->apply_all != CHOICE_SKIP)
+            {
+              /* Translators: %s is a file name */
+              heading = g_strdup_printf (_("“%s” Already Exists"), entry->relative);
+              dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading,
+                                                                   _("A file with this name is already in the folder.")));
+              gtk_widget_set_name (GTK_WIDGET (dialog), "conflict-dialog");
+              check = gtk_check_button_new_with_mnemonic (_("_Apply to all conflicts"));
+              adw_message_dialog_set_extra_child (dialog, check);
+              adw_message_dialog_add_responses (dialog,
+                                                "skip", _("_Skip"),
+                                                "keep", _("_Keep Both"),
+                                                "replace", _("_Replace"),
+                                                NULL);
+              adw_message_dialog_set_response_appearance (dialog, "replace", ADW_RESPONSE_DESTRUCTIVE);
+              adw_message_dialog_set_default_response (dialog, "keep");
+              adw_message_dialog_set_close_response (dialog, "skip");
+              g_signal_connect (dialog, "response", G_CALLBACK (conflict_response_cb), job);
+              gtk_window_present (GTK_WINDOW (dialog));
+              return;
+            }
+          job->index++;
+          continue;
+        }
+
+      queue_entry (job, entry, entry->relative, FALSE);
+      job->index++;
+    }
+
+  if (job->refused->len > 0)
+    show_refused (self, job->refused, job->queued);
+  else if (job->queued > 0)
+    {
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Uploading %u file",
+                                                            "Uploading %u files", job->queued), job->queued);
+      toast (self, text);
+    }
+
+  upload_job_free (job);
+}
+
+static void
+scan_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  UploadJob *job = user_data;
+  SupaBucketBrowser *self = job->self;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+
+  entries = g_task_propagate_pointer (G_TASK (result), &error);
+  set_busy (self, FALSE, NULL);
+  if (entries == NULL)
+    {
+      if (!is_cancelled (error))
+        toast_error (self, _("Could not read the dropped files"), error);
+      upload_job_free (job);
+      return;
+    }
+
+  /* Pre-flight: nothing is sent for a file the bucket would refuse. */
+  job->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) scan_entry_free);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      ScanEntry *entry = g_ptr_array_index (entries, i);
+      g_autofree char *reason = entry->file != NULL ? supa_bucket_browser_preflight (job->bucket, entry->content_type, entry->size)
+                                                    : NULL;
+
+      if (reason != NULL)
+        g_ptr_array_add (job->refused, g_strdup_printf ("%s — %s", entry->relative, reason));
+      else
+        g_ptr_array_add (job->entries, g_steal_pointer (&g_ptr_array_index (entries, i)));
+    }
+
+  note_batch_start (self);
+  upload_continue (job);
+}
+
+void
+supa_bucket_browser_upload_files (SupaBucketBrowser *self,
+                                  GSList            *files,
+                                  const char        *folder)
+{
+  g_autoptr(GTask) task = NULL;
+  UploadJob *job;
+
+  g_return_if_fail (SUPA_IS_BUCKET_BROWSER (self));
+
+  if (self->bucket == NULL || self->queue == NULL || files == NULL)
+    return;
+
+  job = g_new0 (UploadJob, 1);
+  job->self = g_object_ref (self);
+  job->bucket = g_object_ref (self->bucket);
+  job->target = g_strdup (folder != NULL ? folder : self->prefix);
+  job->inputs = g_ptr_array_new_with_free_func (g_object_unref);
+  job->refused = g_ptr_array_new_with_free_func (g_free);
+  job->check_conflicts = g_strcmp0 (job->target, self->prefix) == 0;
+  job->taken = loaded_names (self, FALSE);
+  job->apply_all = -1;
+  for (GSList *l = files; l != NULL; l = l->next)
+    g_ptr_array_add (job->inputs, g_object_ref (l->data));
+
+  set_busy (self, TRUE, _("Reading files…"));
+  task = g_task_new (self, self->cancellable, scan_cb, job);
+  g_task_set_source_tag (task, supa_bucket_browser_upload_files);
+  g_task_set_task_data (task, g_ptr_array_ref (job->inputs), (GDestroyNotify) g_ptr_array_unref);
+  g_task_run_in_thread (task, scan_thread);
+}
+
+gboolean
+supa_bucket_browser_drop (SupaBucketBrowser *self,
+                          const GValue      *value,
+                          const char        *folder)
+{
+  GdkFileList *list;
+
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), FALSE);
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST) || self->bucket == NULL || self->queue == NULL)
+    return FALSE;
+
+  list = g_value_get_boxed (value);
+  if (list == NULL)
+    return FALSE;
+
+  supa_bucket_browser_upload_files (self, gdk_file_list_get_files (list), folder);
+  return TRUE;
+}
+
+static gboolean
+view_drop_cb (GtkDropTarget     *target,
+              const GValue      *value,
+              double             x,
+              double             y,
+              SupaBucketBrowser *self)
+{
+  return supa_bucket_browser_drop (self, value, NULL);
+}
+
+static void
+upload_chooser_response_cb (GtkNativeDialog   *chooser,
+                            int                response,
+                            SupaBucketBrowser *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (chooser));
+      GSList *list = NULL;
+
+      for (guint i = g_list_model_get_n_items (files); i > 0; i--)
+        list = g_slist_prepend (list, g_list_model_get_item (files, i - 1));
+      supa_bucket_browser_upload_files (self, list, NULL);
+      g_slist_free_full (list, g_object_unref);
+    }
+
+  g_object_unref (chooser);
+  g_object_unref (self);
+}
+
+static void
+upload_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
+  GtkFileChooserNative *chooser;
+
+  if (self->bucket == NULL)
+    return;
+
+  chooser = gtk_file_chooser_native_new (_("Upload Files"), parent_window (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Upload"), _("_Cancel"));
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (upload_chooser_response_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+transfer_finished_cb (SupaBucketBrowser *self,
+                      SupaTransfer      *transfer)
+{
+  const char *path = supa_transfer_get_path (transfer);
+  gsize len = self->prefix != NULL ? strlen (self->prefix) : 0;
+
+  if (supa_transfer_get_kind (transfer) != SUPA_TRANSFER_UPLOAD ||
+      supa_transfer_get_state (transfer) != SUPA_TRANSFER_DONE ||
+      g_strcmp0 (supa_transfer_get_bucket (transfer), bucket_id (self)) != 0)
+    return;
+
+  /* Anything at or below the open folder may change its listing. */
+  if (len == 0 || (g_str_has_prefix (path, self->prefix) && path[len] == '/'))
+    schedule_reload (self);
+}
+
+static void
+batch_finished_cb (SupaBucketBrowser *self,
+                   guint              done,
+                   guint              failed)
+{
+  GApplication *app = g_application_get_default ();
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *body = NULL;
+  gint64 started = self->batch_started;
+
+  self->batch_started = 0;
+  if (app == NULL || started == 0 || g_get_monotonic_time () - started < BATCH_NOTIFY_USEC)
+    return;
+
+  notification = g_notification_new (failed > 0 ? _("Transfers Finished With Errors") : _("Transfers Finished"));
+  if (failed > 0)
+    /* Translators: first %u transferred files, second failed ones */
+    body = g_strdup_printf (_("%u done, %u failed"), done, failed);
+  else
+    body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file transferred", "%u files transferred", done), done);
+  g_notification_set_body (notification, body);
+  g_application_send_notification (app, "supadesk-transfers", notification);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static void
+update_actions (SupaBucketBrowser *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean connected = self->storage != NULL;
+  gboolean open = connected && self->bucket != NULL;
+  gboolean idle = self->busy == 0;
+  g_autoptr(GPtrArray) items = selected_items (self);
+  gboolean one_file = items->len == 1 && !supa_object_info_get_is_folder (g_ptr_array_index (items, 0));
+
+  gtk_widget_action_set_enabled (widget, "storage.refresh", connected);
+  gtk_widget_action_set_enabled (widget, "storage.new-bucket", connected);
+  gtk_widget_action_set_enabled (widget, "storage.edit-bucket", open);
+  gtk_widget_action_set_enabled (widget, "storage.empty-bucket", open && idle);
+  gtk_widget_action_set_enabled (widget, "storage.delete-bucket", open && idle);
+  gtk_widget_action_set_enabled (widget, "storage.upload", open && self->queue != NULL);
+  gtk_widget_action_set_enabled (widget, "storage.new-folder", open && idle);
+  gtk_widget_action_set_enabled (widget, "storage.go-up", open && self->prefix != NULL && *self->prefix != '\0');
+  gtk_widget_action_set_enabled (widget, "storage.open", open && items->len == 1);
+  gtk_widget_action_set_enabled (widget, "storage.rename", open && idle && items->len == 1);
+  gtk_widget_action_set_enabled (widget, "storage.delete", open && idle && items->len > 0);
+  gtk_widget_action_set_enabled (widget, "storage.download", open && items->len > 0 && self->queue != NULL);
+  gtk_widget_action_set_enabled (widget, "storage.copy-signed-url", open && one_file);
+  gtk_widget_action_set_enabled (widget, "storage.copy-public-url",
+                                 open && one_file && supa_bucket_get_public (self->bucket));
+}
+
+static void
+parent_cancelled_cb (GCancellable *parent,
+                     GCancellable *child)
+{
+  g_cancellable_cancel (child);
+}
+
+static void
+clear_client (SupaBucketBrowser *self)
+{
+  disconnect_model (self);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  if (self->parent_cancellable != NULL && self->cancel_handler != 0)
+    g_cancellable_disconnect (self->parent_cancellable, self->cancel_handler);
+  self->cancel_handler = 0;
+  g_clear_object (&self->parent_cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->queue != NULL)
+    g_signal_handlers_disconnect_by_data (self->queue, self);
+  if (self->transfer_list != NULL)
+    supa_transfer_list_set_queue (self->transfer_list, NULL);
+  g_clear_object (&self->queue);
+  g_clear_object (&self->storage);
+  g_clear_object (&self->client);
+  g_clear_object (&self->profile);
+  g_clear_object (&self->bucket);
+  g_clear_pointer (&self->prefix, g_free);
+  g_clear_pointer (&self->pending_bucket, g_free);
+  if (self->buckets != NULL)
+    g_list_store_remove_all (self->buckets);
+}
+
+static void
+supa_bucket_browser_dispose (GObject *object)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (object);
+
+  clear_client (self);
+  if (self->bucket_list != NULL)
+    gtk_list_box_bind_model (self->bucket_list, NULL, NULL, NULL, NULL);
+  g_clear_object (&self->buckets);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SUPA_TYPE_BUCKET_BROWSER);
+  self->column_view = NULL;
+
+  G_OBJECT_CLASS (supa_bucket_browser_parent_class)->dispose (object);
+}
+
+static void
+supa_bucket_browser_class_init (SupaBucketBrowserClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = supa_bucket_browser_dispose;
+
+  g_type_ensure (SUPA_TYPE_TRANSFER_LIST);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  supa_resources_ensure ();
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/supadesk/Supadesk/supa-bucket-browser.ui");
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, buckets_spinner);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, bucket_list);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, path_bar);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, transfer_list);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, loading_spinner);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, error_page);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, files_scroller);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, operation_box);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, operation_label);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, operation_progress);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, status_label);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, main_box);
+  gtk_widget_class_bind_template_callback (widget_class, bucket_row_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "storage.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "storage.upload", NULL, upload_action);
+  gtk_widget_class_install_action (widget_class, "storage.new-folder", NULL, new_folder_action);
+  gtk_widget_class_install_action (widget_class, "storage.go-up", NULL, go_up_action);
+  gtk_widget_class_install_action (widget_class, "storage.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "storage.rename", NULL, rename_action);
+  gtk_widget_class_install_action (widget_class, "storage.delete", NULL, delete_action);
+  gtk_widget_class_install_action (widget_class, "storage.download", NULL, download_action);
+  gtk_widget_class_install_action (widget_class, "storage.copy-signed-url", "u", copy_signed_url_action);
+  gtk_widget_class_install_action (widget_class, "storage.copy-public-url", NULL, copy_public_url_action);
+  gtk_widget_class_install_action (widget_class, "storage.new-bucket", NULL, new_bucket_action);
+  gtk_widget_class_install_action (widget_class, "storage.edit-bucket", NULL, edit_bucket_action);
+  gtk_widget_class_install_action (widget_class, "storage.empty-bucket", NULL, empty_bucket_action);
+  gtk_widget_class_install_action (widget_class, "storage.delete-bucket", NULL, delete_bucket_action);
+}
+
+static void
+supa_bucket_browser_init (SupaBucketBrowser *self)
+{
+  GtkDropTarget *target;
+  GtkWidget *placeholder;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->buckets = g_list_store_new (SUPA_TYPE_BUCKET);
+  gtk_list_box_bind_model (self->bucket_list, G_LIST_MODEL (self->buckets), create_bucket_row, NULL, NULL);
+  placeholder = gtk_label_new (_("No buckets"));
+  gtk_widget_add_css_class (placeholder, "dim-label");
+  gtk_widget_set_margin_top (placeholder, 12);
+  gtk_list_box_set_placeholder (self->bucket_list, placeholder);
+
+  self->column_view = GTK_COLUMN_VIEW (gtk_column_view_new (NULL));
+  gtk_widget_set_name (GTK_WIDGET (self->column_view), "files");
+  gtk_column_view_set_show_column_separators (self->column_view, FALSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->column_view), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Files"), -1);
+  add_column (self, COLUMN_NAME, _("Name"), SUPA_FOLDER_SORT_NAME, -1);
+  add_column (self, COLUMN_SIZE, _("Size"), SUPA_FOLDER_SORT_SIZE, 90);
+  add_column (self, COLUMN_TYPE, _("Type"), SUPA_FOLDER_SORT_TYPE, 130);
+  add_column (self, COLUMN_MODIFIED, _("Modified"), SUPA_FOLDER_SORT_MODIFIED, 150);
+  g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
+                           G_CALLBACK (sorter_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect (self->column_view, "activate", G_CALLBACK (activate_cb), self);
+  gtk_scrolled_window_set_child (self->files_scroller, GTK_WIDGET (self->column_view));
+
+  /* Files and folders from a file manager drop on the whole view; folder
+   * rows take drops for themselves. */
+  target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (target, "drop", G_CALLBACK (view_drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->content_stack), GTK_EVENT_CONTROLLER (target));
+
+  open_folder (self, "");
+}
+
+/* ------------------------------------------------------------ public API */
+
+GtkWidget *
+supa_bucket_browser_new (void)
+{
+  return g_object_new (SUPA_TYPE_BUCKET_BROWSER, NULL);
+}
+
+void
+supa_bucket_browser_set_client (SupaBucketBrowser *self,
+                                SupaClient        *client,
+                                SupaProfile       *profile,
+                                GCancellable      *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (SUPA_IS_BUCKET_BROWSER (self));
+  g_return_if_fail (client == NULL || SUPA_IS_CLIENT (client));
+
+  if (client == self->client && client != NULL)
+    return;
+
+  clear_client (self);
+  open_folder (self, "");
+
+  if (client == NULL)
+    {
+      update_actions (self);
+      return;
+    }
+
+  self->client = g_object_ref (client);
+  g_set_object (&self->profile, profile);
+  self->storage = supa_storage_new (client);
+  self->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      self->parent_cancellable = g_object_ref (cancellable);
+      self->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (parent_cancelled_cb),
+                                                    g_object_ref (self->cancellable), g_object_unref);
+    }
+
+  self->queue = supa_transfer_queue_new (client, profile != NULL ? supa_profile_get_id (profile) : "default", NULL);
+  if (!supa_transfer_queue_load (self->queue, &error))
+    g_warning ("Could not read the saved transfers: %s", error->message);
+  g_signal_connect_object (self->queue, "finished", G_CALLBACK (transfer_finished_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->queue, "batch-finished", G_CALLBACK (batch_finished_cb), self, G_CONNECT_SWAPPED);
+  supa_transfer_list_set_queue (self->transfer_list, self->queue);
+
+  load_buckets (self);
+  update_actions (self);
+}
+
+GListModel *
+supa_bucket_browser_get_buckets (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+
+  return G_LIST_MODEL (self->buckets);
+}
+
+gboolean
+supa_bucket_browser_get_loading_buckets (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), FALSE);
+
+  return self->loading_buckets;
+}
+
+GtkListBox *
+supa_bucket_browser_get_bucket_list (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+
+  return self->bucket_list;
+}
+
+gboolean
+supa_bucket_browser_open_bucket (SupaBucketBrowser *self,
+                                 const char        *id)
+{
+  guint n;
+
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), FALSE);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->buckets));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SupaBucket) bucket = g_list_model_get_item (G_LIST_MODEL (self->buckets), i);
+
+      if (g_strcmp0 (supa_bucket_get_id (bucket), id) == 0)
+        {
+          gtk_list_box_select_row (self->bucket_list, gtk_list_box_get_row_at_index (self->bucket_list, i));
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+SupaBucket *
+supa_bucket_browser_get_bucket (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+
+  return self->bucket;
+}
+
+void
+supa_bucket_browser_open_folder (SupaBucketBrowser *self,
+                                 const char        *prefix)
+{
+  g_return_if_fail (SUPA_IS_BUCKET_BROWSER (self));
+
+  open_folder (self, prefix);
+  gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+}
+
+const char *
+supa_bucket_browser_get_prefix (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+
+  return self->prefix;
+}
+
+SupaFolderModel *
+supa_bucket_browser_get_folder_model (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+
+  return self->folder_model;
+}
+
+GtkColumnView *
+supa_bucket_browser_get_column_view (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+
+  return self->column_view;
+}
+
+SupaTransferQueue *
+supa_bucket_browser_get_transfer_queue (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+
+  return self->queue;
+}
+
+GtkWidget *
+supa_bucket_browser_get_transfer_list (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+
+  return GTK_WIDGET (self->transfer_list);
+}
+
+GtkWidget *
+supa_bucket_browser_get_path_bar (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+
+  return GTK_WIDGET (self->path_bar);
+}
+
+const char *
+supa_bucket_browser_get_page (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->content_stack);
+}
+
+guint
+supa_bucket_browser_select_names (SupaBucketBrowser  *self,
+                                  const char * const *names)
+{
+  guint found = 0;
+  guint n;
+
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), 0);
+
+  if (self->selection == NULL)
+    return 0;
+
+  gtk_selection_model_unselect_all (GTK_SELECTION_MODEL (self->selection));
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SupaObjectInfo) info = g_list_model_get_item (G_LIST_MODEL (self->selection), i);
+
+      if (names != NULL && g_strv_contains (names, supa_object_info_get_name (info)))
+        {
+          gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), i, FALSE);
+          found++;
+        }
+    }
+
+  return found;
+}
+
+gboolean
+supa_bucket_browser_get_busy (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), FALSE);
+
+  return self->busy > 0;
+}

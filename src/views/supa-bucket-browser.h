@@ -1,0 +1,105 @@
+/* supa-bucket-browser.h — the Storage section: buckets and their files
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "supa-client.h"
+#include "supa-folder-model.h"
+#include "supa-profile.h"
+#include "supa-storage.h"
+#include "supa-transfer-queue.h"
+
+G_BEGIN_DECLS
+
+#define SUPA_TYPE_BUCKET_BROWSER (supa_bucket_browser_get_type ())
+
+G_DECLARE_FINAL_TYPE (SupaBucketBrowser, supa_bucket_browser, SUPA, BUCKET_BROWSER, GtkWidget)
+
+/* A sidebar of buckets beside the open folder of one of them, with
+ * uploads (button and drag and drop), downloads, folders, renames,
+ * deletes and signed URLs. Actions: storage.refresh, storage.upload,
+ * storage.new-folder, storage.go-up, storage.open, storage.rename,
+ * storage.delete, storage.download, storage.copy-signed-url (u: seconds),
+ * storage.copy-public-url, storage.new-bucket, storage.edit-bucket,
+ * storage.empty-bucket, storage.delete-bucket. */
+GtkWidget         *supa_bucket_browser_new             (void);
+
+/* Lists the buckets of @client (NULL disconnects). @profile keys the
+ * persisted transfer queue; @cancellable (the window's) cancels
+ * everything. */
+void               supa_bucket_browser_set_client      (SupaBucketBrowser *self,
+                                                        SupaClient        *client,
+                                                        SupaProfile       *profile,
+                                                        GCancellable      *cancellable);
+
+/* element-type SupaBucket */
+GListModel        *supa_bucket_browser_get_buckets     (SupaBucketBrowser *self);
+gboolean           supa_bucket_browser_get_loading_buckets (SupaBucketBrowser *self);
+GtkListBox        *supa_bucket_browser_get_bucket_list (SupaBucketBrowser *self);
+/* Opens the root of bucket @id; FALSE when there is no such bucket. */
+gboolean           supa_bucket_browser_open_bucket     (SupaBucketBrowser *self,
+                                                        const char        *id);
+SupaBucket        *supa_bucket_browser_get_bucket      (SupaBucketBrowser *self);
+/* Opens @prefix ("" = root) of the open bucket. */
+void               supa_bucket_browser_open_folder     (SupaBucketBrowser *self,
+                                                        const char        *prefix);
+const char        *supa_bucket_browser_get_prefix      (SupaBucketBrowser *self);
+SupaFolderModel   *supa_bucket_browser_get_folder_model (SupaBucketBrowser *self);
+GtkColumnView     *supa_bucket_browser_get_column_view (SupaBucketBrowser *self);
+SupaTransferQueue *supa_bucket_browser_get_transfer_queue (SupaBucketBrowser *self);
+GtkWidget         *supa_bucket_browser_get_transfer_list (SupaBucketBrowser *self);
+/* The breadcrumb buttons, root first. */
+GtkWidget         *supa_bucket_browser_get_path_bar    (SupaBucketBrowser *self);
+/* Name of the visible page: "no-bucket", "loading", "error", "empty",
+ * "files". */
+const char        *supa_bucket_browser_get_page        (SupaBucketBrowser *self);
+
+/* Selects the items of the open folder named in @names (NULL-terminated),
+ * deselecting the rest; returns how many were found. */
+guint              supa_bucket_browser_select_names    (SupaBucketBrowser  *self,
+                                                        const char * const *names);
+
+/* Creates folder @name in the open folder (uploads an empty
+ * `.emptyFolderPlaceholder`, as Studio does). FALSE with a translated
+ * message for a name the path rules refuse. */
+gboolean           supa_bucket_browser_create_folder   (SupaBucketBrowser *self,
+                                                        const char        *name,
+                                                        GError           **error);
+/* Renames the item @name of the open folder to @new_name (moving every
+ * object inside a folder). FALSE for a refused name. */
+gboolean           supa_bucket_browser_rename          (SupaBucketBrowser *self,
+                                                        const char        *name,
+                                                        const char        *new_name,
+                                                        GError           **error);
+/* Deletes the selected items without asking (folders recursively). */
+void               supa_bucket_browser_delete_selected (SupaBucketBrowser *self);
+/* Queues downloads of the selected files, and of every file inside the
+ * selected folders (keeping their tree), into @folder. */
+void               supa_bucket_browser_download_selected (SupaBucketBrowser *self,
+                                                          GFile             *folder);
+/* TRUE while a rename, delete or folder creation runs. */
+gboolean           supa_bucket_browser_get_busy        (SupaBucketBrowser *self);
+
+/* What a GtkDropTarget for GDK_TYPE_FILE_LIST calls: @value holds a
+ * GdkFileList; @folder is the folder row dropped on, or NULL for the open
+ * folder. Files and folder trees are checked against the bucket's limits
+ * and queued. */
+gboolean           supa_bucket_browser_drop            (SupaBucketBrowser *self,
+                                                        const GValue      *value,
+                                                        const char        *folder);
+/* Uploads @files (element-type GFile) into the open folder, like Upload. */
+void               supa_bucket_browser_upload_files    (SupaBucketBrowser *self,
+                                                        GSList            *files,
+                                                        const char        *folder);
+
+/* Checks a local file against @bucket's size limit and MIME types;
+ * returns NULL when it may be uploaded, else the translated reason. */
+char              *supa_bucket_browser_preflight       (SupaBucket        *bucket,
+                                                        const char        *content_type,
+                                                        gint64             size);
+
+G_END_DECLS

@@ -1,0 +1,741 @@
+/* supa-cell-widgets.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "supa-cell-widgets"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "supa-cell-widgets.h"
+#include "supa-error.h"
+
+/* Longer values are cut before they reach Pango: a cell shows one line. */
+#define MAX_CELL_CHARS 200
+
+/* Doubles with 15 significant digits: 89.9, not 89.900000000000006. */
+static char *
+format_double (double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.15g", value));
+}
+
+char *
+supa_cell_format_value (JsonNode *value,
+                        gboolean *is_null)
+{
+  g_autofree char *text = NULL;
+  GString *line;
+
+  if (is_null != NULL)
+    *is_null = FALSE;
+
+  if (value == NULL)
+    return g_strdup ("");
+
+  switch (json_node_get_node_type (value))
+    {
+    case JSON_NODE_NULL:
+      if (is_null != NULL)
+        *is_null = TRUE;
+      return g_strdup ("NULL");
+
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (value) == G_TYPE_STRING)
+        text = g_strdup (json_node_get_string (value));
+      else if (json_node_get_value_type (value) == G_TYPE_BOOLEAN)
+        text = g_strdup (json_node_get_boolean (value) ? "true" : "false");
+      else if (json_node_get_value_type (value) == G_TYPE_DOUBLE)
+        text = format_double (json_node_get_double (value));
+      else
+        text = json_to_string (value, FALSE);
+      break;
+
+    case JSON_NODE_OBJECT:
+    case JSON_NODE_ARRAY:
+    default:
+      text = json_to_string (value, FALSE);
+      break;
+    }
+
+  /* One line: newlines and tabs become visible marks, the rest is cut. */
+  line = g_string_new (NULL);
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_utf8_strlen (line->str, -1) >= MAX_CELL_CHARS)
+        {
+          g_string_append (line, "…");
+          break;
+        }
+
+      if (c == '\n')
+        g_string_append (line, "⏎");
+      else if (c == '\r')
+        continue;
+      else if (c == '\t')
+        g_string_append_c (line, ' ');
+      else
+        g_string_append_unichar (line, c);
+    }
+
+  return g_string_free (line, FALSE);
+}
+
+/* --- SupaCell ----------------------------------------------------------- */
+
+struct _SupaCell
+{
+  GtkWidget       parent_instance;
+
+  SupaColumnInfo *column;
+  SupaRow        *row;
+  GtkLabel       *label;
+  gboolean        is_null;
+};
+
+G_DEFINE_FINAL_TYPE (SupaCell, supa_cell, GTK_TYPE_WIDGET)
+
+enum {
+  CELL_EDIT_REQUESTED,
+  CELL_PRESSED,
+  N_CELL_SIGNALS
+};
+
+static guint cell_signals[N_CELL_SIGNALS];
+
+static gboolean
+column_is_numeric (SupaColumnInfo *column)
+{
+  SupaColumnKind kind = supa_column_info_get_kind (column);
+
+  return kind == SUPA_COLUMN_KIND_INTEGER || kind == SUPA_COLUMN_KIND_NUMBER;
+}
+
+static void
+supa_cell_update (SupaCell *self)
+{
+  g_autofree char *text = NULL;
+  PangoAttrList *attrs;
+
+  self->is_null = FALSE;
+
+  if (self->row == NULL || !supa_row_get_loaded (self->row))
+    {
+      gtk_label_set_label (self->label, self->row != NULL ? "…" : "");
+      gtk_label_set_attributes (self->label, NULL);
+      gtk_widget_add_css_class (GTK_WIDGET (self->label), "dim-label");
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "null-value");
+      return;
+    }
+
+  text = supa_cell_format_value (supa_row_get_value (self->row, supa_column_info_get_name (self->column)),
+                                 &self->is_null);
+  gtk_label_set_label (self->label, text);
+
+  if (self->is_null)
+    {
+      attrs = pango_attr_list_new ();
+      pango_attr_list_insert (attrs, pango_attr_style_new (PANGO_STYLE_ITALIC));
+      gtk_label_set_attributes (self->label, attrs);
+      pango_attr_list_unref (attrs);
+      gtk_widget_add_css_class (GTK_WIDGET (self->label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self), "null-value");
+    }
+  else
+    {
+      gtk_label_set_attributes (self->label, NULL);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->label), "dim-label");
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "null-value");
+    }
+}
+
+static void
+cell_click_pressed_cb (GtkGestureClick *gesture,
+                       int              n_press,
+                       double           x,
+                       double           y,
+                       SupaCell        *self)
+{
+  /* The row's own gesture claims the click (selection, activation), so
+   * double clicks reach the view as GtkColumnView::activate; tell the
+   * view which cell was hit. */
+  g_signal_emit (self, cell_signals[CELL_PRESSED], 0);
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+
+  if (n_press == 2 && self->row != NULL && supa_row_get_loaded (self->row))
+    g_signal_emit (self, cell_signals[CELL_EDIT_REQUESTED], 0);
+}
+
+static gboolean
+cell_key_pressed_cb (GtkEventControllerKey *controller,
+                     guint                  keyval,
+                     guint                  keycode,
+                     GdkModifierType        state,
+                     SupaCell              *self)
+{
+  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
+    return FALSE;
+
+  if (keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter ||
+      keyval == GDK_KEY_ISO_Enter || keyval == GDK_KEY_F2)
+    {
+      if (self->row != NULL && supa_row_get_loaded (self->row))
+        g_signal_emit (self, cell_signals[CELL_EDIT_REQUESTED], 0);
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+supa_cell_dispose (GObject *object)
+{
+  SupaCell *self = SUPA_CELL (object);
+
+  supa_cell_set_row (self, NULL);
+  if (self->label != NULL)
+    {
+      gtk_widget_unparent (GTK_WIDGET (self->label));
+      self->label = NULL;
+    }
+  g_clear_object (&self->column);
+
+  G_OBJECT_CLASS (supa_cell_parent_class)->dispose (object);
+}
+
+static void
+supa_cell_class_init (SupaCellClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = supa_cell_dispose;
+
+  cell_signals[CELL_EDIT_REQUESTED] =
+    g_signal_new ("edit-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  cell_signals[CELL_PRESSED] =
+    g_signal_new ("pressed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "supa-cell");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_CELL);
+}
+
+static void
+supa_cell_init (SupaCell *self)
+{
+  GtkEventController *key;
+  GtkGesture *click;
+
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+
+  self->label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->label, 0);
+  gtk_label_set_single_line_mode (self->label, TRUE);
+  gtk_label_set_ellipsize (self->label, PANGO_ELLIPSIZE_END);
+  gtk_label_set_width_chars (self->label, 4);
+  gtk_label_set_max_width_chars (self->label, 40);
+  gtk_widget_set_parent (GTK_WIDGET (self->label), GTK_WIDGET (self));
+
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "pressed", G_CALLBACK (cell_click_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  key = gtk_event_controller_key_new ();
+  g_signal_connect (key, "key-pressed", G_CALLBACK (cell_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), key);
+}
+
+GtkWidget *
+supa_cell_new (SupaColumnInfo *column)
+{
+  SupaCell *self;
+
+  g_return_val_if_fail (SUPA_IS_COLUMN_INFO (column), NULL);
+
+  self = g_object_new (SUPA_TYPE_CELL, NULL);
+  self->column = g_object_ref (column);
+
+  if (column_is_numeric (column))
+    gtk_label_set_xalign (self->label, 1);
+  if (supa_column_info_get_kind (column) == SUPA_COLUMN_KIND_JSON ||
+      supa_column_info_get_kind (column) == SUPA_COLUMN_KIND_ARRAY)
+    gtk_widget_add_css_class (GTK_WIDGET (self->label), "monospace");
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, supa_column_info_get_name (column),
+                                  -1);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->label, NULL,
+                                  -1);
+
+  return GTK_WIDGET (self);
+}
+
+SupaColumnInfo *
+supa_cell_get_column (SupaCell *self)
+{
+  g_return_val_if_fail (SUPA_IS_CELL (self), NULL);
+
+  return self->column;
+}
+
+SupaRow *
+supa_cell_get_row (SupaCell *self)
+{
+  g_return_val_if_fail (SUPA_IS_CELL (self), NULL);
+
+  return self->row;
+}
+
+void
+supa_cell_set_row (SupaCell *self,
+                   SupaRow  *row)
+{
+  g_return_if_fail (SUPA_IS_CELL (self));
+  g_return_if_fail (!row || SUPA_IS_ROW (row));
+
+  if (self->row == row)
+    {
+      supa_cell_update (self);
+      return;
+    }
+
+  if (self->row != NULL)
+    g_signal_handlers_disconnect_by_data (self->row, self);
+  g_set_object (&self->row, row);
+  if (self->row != NULL)
+    {
+      g_signal_connect_swapped (self->row, "notify::loaded", G_CALLBACK (supa_cell_update), self);
+      g_signal_connect_swapped (self->row, "notify::values", G_CALLBACK (supa_cell_update), self);
+    }
+
+  supa_cell_update (self);
+}
+
+const char *
+supa_cell_get_text (SupaCell *self)
+{
+  g_return_val_if_fail (SUPA_IS_CELL (self), NULL);
+
+  return gtk_label_get_label (self->label);
+}
+
+gboolean
+supa_cell_get_is_null (SupaCell *self)
+{
+  g_return_val_if_fail (SUPA_IS_CELL (self), FALSE);
+
+  return self->is_null;
+}
+
+/* --- SupaValueEditor ---------------------------------------------------- */
+
+struct _SupaValueEditor
+{
+  GtkWidget       parent_instance;
+
+  SupaColumnInfo *column;
+  GtkWidget      *child;     /* the outermost widget */
+  GtkEntry       *entry;     /* text, numbers */
+  GtkCheckButton *check;     /* boolean */
+  GtkDropDown    *dropdown;  /* enum */
+  GtkTextView    *text_view; /* json, arrays */
+  gboolean        modified;
+  gboolean        setting;
+};
+
+G_DEFINE_FINAL_TYPE (SupaValueEditor, supa_value_editor, GTK_TYPE_WIDGET)
+
+enum {
+  EDITOR_ACTIVATE,
+  EDITOR_CHANGED,
+  N_EDITOR_SIGNALS
+};
+
+static guint editor_signals[N_EDITOR_SIGNALS];
+
+static void
+editor_changed_cb (SupaValueEditor *self)
+{
+  if (self->setting)
+    return;
+
+  self->modified = TRUE;
+  g_signal_emit (self, editor_signals[EDITOR_CHANGED], 0);
+}
+
+static void
+editor_activate_cb (SupaValueEditor *self)
+{
+  g_signal_emit (self, editor_signals[EDITOR_ACTIVATE], 0);
+}
+
+static void
+check_toggled_cb (SupaValueEditor *self)
+{
+  gtk_button_set_label (GTK_BUTTON (self->check),
+                        gtk_check_button_get_active (self->check) ? "true" : "false");
+  editor_changed_cb (self);
+}
+
+static gboolean
+text_view_key_pressed_cb (GtkEventControllerKey *controller,
+                          guint                  keyval,
+                          guint                  keycode,
+                          GdkModifierType        state,
+                          SupaValueEditor       *self)
+{
+  /* Enter makes a new line in JSON; Ctrl+Enter commits. */
+  if ((keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter) &&
+      (state & GDK_CONTROL_MASK) != 0)
+    {
+      editor_activate_cb (self);
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+static char *
+editor_dup_text (SupaValueEditor *self)
+{
+  if (self->entry != NULL)
+    return g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->entry)));
+
+  if (self->text_view != NULL)
+    {
+      GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
+      GtkTextIter start, end;
+
+      gtk_text_buffer_get_bounds (buffer, &start, &end);
+      return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    }
+
+  if (self->check != NULL)
+    return g_strdup (gtk_check_button_get_active (self->check) ? "true" : "false");
+
+  if (self->dropdown != NULL)
+    {
+      GtkStringObject *item = gtk_drop_down_get_selected_item (self->dropdown);
+
+      return g_strdup (item != NULL ? gtk_string_object_get_string (item) : "");
+    }
+
+  return g_strdup ("");
+}
+
+static void
+supa_value_editor_dispose (GObject *object)
+{
+  SupaValueEditor *self = SUPA_VALUE_EDITOR (object);
+
+  g_clear_pointer (&self->child, gtk_widget_unparent);
+  g_clear_object (&self->column);
+
+  G_OBJECT_CLASS (supa_value_editor_parent_class)->dispose (object);
+}
+
+static gboolean
+supa_value_editor_grab_focus (GtkWidget *widget)
+{
+  SupaValueEditor *self = SUPA_VALUE_EDITOR (widget);
+
+  if (self->entry != NULL)
+    return gtk_widget_grab_focus (GTK_WIDGET (self->entry));
+  if (self->text_view != NULL)
+    return gtk_widget_grab_focus (GTK_WIDGET (self->text_view));
+  if (self->check != NULL)
+    return gtk_widget_grab_focus (GTK_WIDGET (self->check));
+  if (self->dropdown != NULL)
+    return gtk_widget_grab_focus (GTK_WIDGET (self->dropdown));
+
+  return FALSE;
+}
+
+static void
+supa_value_editor_class_init (SupaValueEditorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = supa_value_editor_dispose;
+  widget_class->grab_focus = supa_value_editor_grab_focus;
+
+  editor_signals[EDITOR_ACTIVATE] =
+    g_signal_new ("activate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  editor_signals[EDITOR_CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+supa_value_editor_init (SupaValueEditor *self)
+{
+}
+
+GtkWidget *
+supa_value_editor_new (SupaColumnInfo *column)
+{
+  SupaValueEditor *self;
+  const char *name;
+
+  g_return_val_if_fail (SUPA_IS_COLUMN_INFO (column), NULL);
+
+  self = g_object_new (SUPA_TYPE_VALUE_EDITOR, NULL);
+  self->column = g_object_ref (column);
+  name = supa_column_info_get_name (column);
+
+  switch (supa_column_info_get_kind (column))
+    {
+    case SUPA_COLUMN_KIND_BOOLEAN:
+      self->check = GTK_CHECK_BUTTON (gtk_check_button_new_with_label ("false"));
+      g_signal_connect_swapped (self->check, "toggled", G_CALLBACK (check_toggled_cb), self);
+      self->child = GTK_WIDGET (self->check);
+      break;
+
+    case SUPA_COLUMN_KIND_ENUM:
+      {
+        const char * const *values = supa_column_info_get_enum_values (column);
+
+        self->dropdown = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (values != NULL ? values : (const char * const[]) { NULL }));
+        g_signal_connect_swapped (self->dropdown, "notify::selected", G_CALLBACK (editor_changed_cb), self);
+        self->child = GTK_WIDGET (self->dropdown);
+      }
+      break;
+
+    case SUPA_COLUMN_KIND_JSON:
+    case SUPA_COLUMN_KIND_ARRAY:
+      {
+        GtkWidget *scrolled = gtk_scrolled_window_new ();
+        GtkEventController *key = gtk_event_controller_key_new ();
+
+        self->text_view = GTK_TEXT_VIEW (gtk_text_view_new ());
+        gtk_text_view_set_monospace (self->text_view, TRUE);
+        gtk_text_view_set_wrap_mode (self->text_view, GTK_WRAP_WORD_CHAR);
+        gtk_text_view_set_top_margin (self->text_view, 6);
+        gtk_text_view_set_bottom_margin (self->text_view, 6);
+        gtk_text_view_set_left_margin (self->text_view, 6);
+        gtk_text_view_set_right_margin (self->text_view, 6);
+        g_signal_connect_swapped (gtk_text_view_get_buffer (self->text_view), "changed",
+                                  G_CALLBACK (editor_changed_cb), self);
+        g_signal_connect (key, "key-pressed", G_CALLBACK (text_view_key_pressed_cb), self);
+        gtk_widget_add_controller (GTK_WIDGET (self->text_view), key);
+        gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->text_view));
+        gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), 90);
+        gtk_scrolled_window_set_min_content_width (GTK_SCROLLED_WINDOW (scrolled), 280);
+        gtk_widget_add_css_class (scrolled, "card");
+        self->child = scrolled;
+      }
+      break;
+
+    case SUPA_COLUMN_KIND_INTEGER:
+    case SUPA_COLUMN_KIND_NUMBER:
+    case SUPA_COLUMN_KIND_TEXT:
+    default:
+      self->entry = GTK_ENTRY (gtk_entry_new ());
+      if (column_is_numeric (column))
+        {
+          gtk_entry_set_input_purpose (self->entry,
+                                       supa_column_info_get_kind (column) == SUPA_COLUMN_KIND_INTEGER
+                                       ? GTK_INPUT_PURPOSE_DIGITS : GTK_INPUT_PURPOSE_NUMBER);
+          gtk_entry_set_alignment (self->entry, 1.0);
+        }
+      if (supa_column_info_get_max_length (column) > 0)
+        gtk_entry_set_max_length (self->entry, (int) MIN (supa_column_info_get_max_length (column), G_MAXINT));
+      g_signal_connect_swapped (self->entry, "changed", G_CALLBACK (editor_changed_cb), self);
+      g_signal_connect_swapped (self->entry, "activate", G_CALLBACK (editor_activate_cb), self);
+      self->child = GTK_WIDGET (self->entry);
+      break;
+    }
+
+  gtk_widget_set_hexpand (self->child, TRUE);
+  gtk_widget_set_parent (self->child, GTK_WIDGET (self));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->text_view != NULL ? GTK_WIDGET (self->text_view) : self->child),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  -1);
+
+  return GTK_WIDGET (self);
+}
+
+SupaColumnInfo *
+supa_value_editor_get_column (SupaValueEditor *self)
+{
+  g_return_val_if_fail (SUPA_IS_VALUE_EDITOR (self), NULL);
+
+  return self->column;
+}
+
+void
+supa_value_editor_set_text (SupaValueEditor *self,
+                            const char      *text)
+{
+  g_return_if_fail (SUPA_IS_VALUE_EDITOR (self));
+
+  if (text == NULL)
+    text = "";
+
+  if (self->entry != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->entry), text);
+  else if (self->text_view != NULL)
+    gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), text, -1);
+  else if (self->check != NULL)
+    gtk_check_button_set_active (self->check, g_ascii_strcasecmp (text, "true") == 0 ||
+                                              g_strcmp0 (text, "t") == 0);
+  else if (self->dropdown != NULL)
+    {
+      GListModel *model = gtk_drop_down_get_model (self->dropdown);
+
+      for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+        {
+          g_autoptr(GtkStringObject) item = g_list_model_get_item (model, i);
+
+          if (g_strcmp0 (gtk_string_object_get_string (item), text) == 0)
+            gtk_drop_down_set_selected (self->dropdown, i);
+        }
+    }
+}
+
+void
+supa_value_editor_set_value (SupaValueEditor *self,
+                             JsonNode        *value)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (SUPA_IS_VALUE_EDITOR (self));
+
+  if (value == NULL || JSON_NODE_HOLDS_NULL (value))
+    text = g_strdup ("");
+  else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+    text = g_strdup (json_node_get_string (value));
+  else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_BOOLEAN)
+    text = g_strdup (json_node_get_boolean (value) ? "true" : "false");
+  else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_DOUBLE)
+    text = format_double (json_node_get_double (value));
+  else
+    text = json_to_string (value, self->text_view != NULL);
+
+  self->setting = TRUE;
+  supa_value_editor_set_text (self, text);
+  if (self->check != NULL)
+    check_toggled_cb (self);
+  self->setting = FALSE;
+  self->modified = FALSE;
+}
+
+JsonNode *
+supa_value_editor_get_value (SupaValueEditor  *self,
+                             GError          **error)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *trimmed = NULL;
+  JsonNode *node;
+
+  g_return_val_if_fail (SUPA_IS_VALUE_EDITOR (self), NULL);
+
+  text = editor_dup_text (self);
+  trimmed = g_strstrip (g_strdup (text));
+
+  switch (supa_column_info_get_kind (self->column))
+    {
+    case SUPA_COLUMN_KIND_BOOLEAN:
+      node = json_node_new (JSON_NODE_VALUE);
+      json_node_set_boolean (node, gtk_check_button_get_active (self->check));
+      return node;
+
+    case SUPA_COLUMN_KIND_INTEGER:
+      {
+        gint64 number;
+
+        if (!g_ascii_string_to_signed (trimmed, 10, G_MININT64, G_MAXINT64, &number, NULL))
+          {
+            g_set_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                         _("“%s” is not a whole number"), trimmed);
+            return NULL;
+          }
+        node = json_node_new (JSON_NODE_VALUE);
+        json_node_set_int (node, number);
+        return node;
+      }
+
+    case SUPA_COLUMN_KIND_NUMBER:
+      {
+        char *end = NULL;
+
+        if (*trimmed != '\0')
+          g_ascii_strtod (trimmed, &end);
+        if (*trimmed == '\0' || end == NULL || *end != '\0')
+          {
+            g_set_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                         _("“%s” is not a number"), trimmed);
+            return NULL;
+          }
+        /* Sent as text so PostgreSQL parses it: numeric keeps every digit. */
+        node = json_node_new (JSON_NODE_VALUE);
+        json_node_set_string (node, trimmed);
+        return node;
+      }
+
+    case SUPA_COLUMN_KIND_JSON:
+    case SUPA_COLUMN_KIND_ARRAY:
+      {
+        g_autoptr(JsonParser) parser = json_parser_new ();
+        g_autoptr(GError) local_error = NULL;
+        JsonNode *root;
+
+        if (!json_parser_load_from_data (parser, text, -1, &local_error) ||
+            json_parser_get_root (parser) == NULL)
+          {
+            g_set_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                         _("Not valid JSON: %s"),
+                         local_error != NULL ? local_error->message : _("the text is empty"));
+            return NULL;
+          }
+        root = json_parser_get_root (parser);
+        if (supa_column_info_get_kind (self->column) == SUPA_COLUMN_KIND_ARRAY &&
+            !JSON_NODE_HOLDS_ARRAY (root))
+          {
+            g_set_error_literal (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                                 _("This column holds an array: write it as [item, item, …]"));
+            return NULL;
+          }
+        return json_node_copy (root);
+      }
+
+    case SUPA_COLUMN_KIND_ENUM:
+    case SUPA_COLUMN_KIND_TEXT:
+    default:
+      node = json_node_new (JSON_NODE_VALUE);
+      json_node_set_string (node, text);
+      return node;
+    }
+}
+
+gboolean
+supa_value_editor_get_modified (SupaValueEditor *self)
+{
+  g_return_val_if_fail (SUPA_IS_VALUE_EDITOR (self), FALSE);
+
+  return self->modified;
+}
+
+void
+supa_value_editor_focus (SupaValueEditor *self)
+{
+  g_return_if_fail (SUPA_IS_VALUE_EDITOR (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+}

@@ -1,0 +1,2108 @@
+/* supa-table-browser.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "supa-table-browser"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "supa-cell-widgets.h"
+#include "supa-database.h"
+#include "supa-error.h"
+#include "supa-row-editor.h"
+#include "supa-table-browser.h"
+
+typedef struct
+{
+  SupaRow         *row;
+  SupaColumnInfo  *column;
+  GtkPopover      *popover;
+  SupaValueEditor *editor;
+  GtkLabel        *error_label;
+  GtkButton       *save_button;
+  GtkWidget       *conflict_box;
+  GtkWidget       *buttons_box;
+  JsonNode        *pending;
+  gboolean         busy;
+} EditState;
+
+struct _SupaTableBrowser
+{
+  GtkWidget          parent_instance;
+
+  SupaClient        *client;
+  SupaProfile       *profile;
+  GCancellable      *parent_cancellable;
+  GCancellable      *cancellable;        /* this connection's */
+  GCancellable      *table_cancellable;  /* the open table's writes */
+  GSettings         *settings;
+  SupaSchema        *schema;
+  SupaDatabase      *database;
+  SupaRowModel      *model;
+  GtkMultiSelection *selection;
+  GObject           *probe_a;
+  GObject           *probe_b;
+  GtkColumnViewColumn *probed_column;
+  EditState         *edit;
+  GWeakRef           last_cell;          /* the SupaCell clicked last */
+  char              *error_text;
+  guint              deleting;
+
+  GtkWidget         *paned;
+  SupaTableSidebar  *sidebar;
+  GtkStack          *stack;
+  AdwBin            *overview_bin;
+  AdwStatusPage     *schema_error_page;
+  GtkWidget         *table_page;
+  GtkLabel          *table_title;
+  GtkLabel          *table_subtitle;
+  GtkRevealer       *filter_revealer;
+  GtkToggleButton   *filter_button;
+  GtkDropDown       *filter_column;
+  GtkDropDown       *filter_op;
+  GtkEntry          *filter_value;
+  GtkEntry          *filter_advanced;
+  GtkLabel          *filter_error;
+  GtkRevealer       *error_revealer;
+  GtkLabel          *error_label;
+  GtkColumnView     *column_view;
+  GtkLabel          *count_label;
+  GtkButton         *count_button;
+  GtkLabel          *readonly_label;
+  GtkSpinner        *spinner;
+};
+
+G_DEFINE_FINAL_TYPE (SupaTableBrowser, supa_table_browser, GTK_TYPE_WIDGET)
+
+static const char * const filter_ops[] = {
+  "eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "is null", "is not null", "in", "cs", NULL
+};
+
+static const char * const known_ops[] = {
+  "eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "match", "imatch", "is",
+  "isdistinct", "in", "cs", "cd", "ov", "sl", "sr", "nxl", "nxr", "adj", "fts",
+  "plfts", "phfts", "wfts", NULL
+};
+
+static void update_actions (SupaTableBrowser *self);
+static void update_status  (SupaTableBrowser *self);
+static void open_table     (SupaTableBrowser *self,
+                            SupaTableInfo    *table);
+
+/* --- helpers ------------------------------------------------------------ */
+
+static void
+set_str (char       **dest,
+         const char  *value)
+{
+  if (g_strcmp0 (*dest, value) == 0)
+    return;
+  g_free (*dest);
+  *dest = g_strdup (value);
+}
+
+static GtkWindow *
+get_window (SupaTableBrowser *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+}
+
+/* The server's message, with its details and hint when it gave them. */
+static char *
+describe_error (const GError *error)
+{
+  GString *text = g_string_new (error->message);
+
+  if (error->domain == SUPA_ERROR)
+    {
+      const char *details = supa_error_get_details (error);
+      const char *hint = supa_error_get_hint (error);
+
+      if (details != NULL && *details != '\0')
+        g_string_append_printf (text, "\n%s", details);
+      if (hint != NULL && *hint != '\0')
+        /* Translators: %s is a hint from the database server */
+        g_string_append_printf (text, "\n%s", hint);
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+static void
+show_error (SupaTableBrowser *self,
+            const char       *text)
+{
+  set_str (&self->error_text, text);
+  gtk_label_set_label (self->error_label, text != NULL ? text : "");
+  gtk_revealer_set_reveal_child (self->error_revealer, text != NULL);
+}
+
+static SupaTableInfo *
+current_table (SupaTableBrowser *self)
+{
+  return self->model != NULL ? supa_row_model_get_table (self->model) : NULL;
+}
+
+static gboolean
+table_has_primary_key (SupaTableInfo *table)
+{
+  const char * const *pk = supa_table_info_get_primary_key (table);
+
+  return pk != NULL && pk[0] != NULL;
+}
+
+static gboolean
+can_edit (SupaTableBrowser *self)
+{
+  SupaTableInfo *table = current_table (self);
+
+  return table != NULL && supa_table_info_get_updatable (table) && table_has_primary_key (table);
+}
+
+static SupaQuery *
+new_query (SupaTableBrowser *self)
+{
+  SupaTableInfo *table = current_table (self);
+  SupaQuery *query = supa_query_new (supa_table_info_get_name (table));
+
+  supa_query_set_schema (query, supa_table_info_get_schema (table));
+  return query;
+}
+
+/* --- advanced filter parsing -------------------------------------------- */
+
+/* Splits @text at @sep outside parentheses, braces and double quotes. */
+static GPtrArray *
+split_top_level (const char  *text,
+                 char         sep,
+                 GError     **error)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  const char *start = text;
+  int depth = 0;
+  gboolean quoted = FALSE;
+
+  for (const char *p = text; ; p++)
+    {
+      if (*p == '\0' || (*p == sep && depth == 0 && !quoted))
+        {
+          g_autofree char *part = g_strstrip (g_strndup (start, p - start));
+
+          if (*part != '\0')
+            g_ptr_array_add (parts, g_steal_pointer (&part));
+          if (*p == '\0')
+            break;
+          start = p + 1;
+          continue;
+        }
+
+      if (quoted)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            p++;
+          else if (*p == '"')
+            quoted = FALSE;
+        }
+      else if (*p == '"')
+        quoted = TRUE;
+      else if (*p == '(' || *p == '{')
+        depth++;
+      else if (*p == ')' || *p == '}')
+        depth--;
+
+      if (depth < 0)
+        break;
+    }
+
+  if (depth != 0 || quoted)
+    {
+      g_set_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                   _("Unbalanced parentheses or quotes in “%s”"), text);
+      return NULL;
+    }
+
+  return g_steal_pointer (&parts);
+}
+
+/* "op.value" or "not.op.value" → op (with not.) and value. */
+static gboolean
+split_operator (const char  *text,
+                char       **op,
+                char       **value,
+                GError     **error)
+{
+  gboolean negated = g_str_has_prefix (text, "not.");
+  const char *rest = negated ? text + 4 : text;
+  const char *dot = strchr (rest, '.');
+  g_autofree char *name = NULL;
+
+  name = dot != NULL ? g_strndup (rest, dot - rest) : g_strdup (rest);
+  if (dot == NULL || !g_strv_contains (known_ops, name))
+    {
+      g_set_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                   _("“%s” does not start with a known operator such as eq. or ilike."), text);
+      return FALSE;
+    }
+
+  *op = negated ? g_strconcat ("not.", name, NULL) : g_steal_pointer (&name);
+  *value = g_strdup (dot + 1);
+  return TRUE;
+}
+
+static gboolean parse_list (const char *inner, SupaFilterGroup *group, GError **error);
+
+/* "or(…)", "not.and(…)" → a nested group; FALSE when @item is no group. */
+static gboolean
+parse_group_item (const char       *key,
+                  const char       *list,
+                  SupaFilterGroup  *group,
+                  gboolean         *is_group,
+                  GError          **error)
+{
+  g_autoptr(SupaFilterGroup) child = NULL;
+  g_autofree char *inner = NULL;
+  gboolean negated = g_str_has_prefix (key, "not.");
+  const char *logic = negated ? key + 4 : key;
+  gsize len;
+
+  *is_group = g_str_equal (logic, "or") || g_str_equal (logic, "and");
+  if (!*is_group)
+    return TRUE;
+
+  len = strlen (list);
+  if (len < 2 || list[0] != '(' || list[len - 1] != ')')
+    {
+      g_set_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                   _("“%s” must be followed by a list in parentheses, e.g. or=(a.eq.1,b.gt.2)"), key);
+      return FALSE;
+    }
+
+  inner = g_strndup (list + 1, len - 2);
+  child = supa_filter_group_new (g_str_equal (logic, "or") ? SUPA_FILTER_OR : SUPA_FILTER_AND, negated);
+  if (!parse_list (inner, child, error))
+    return FALSE;
+  supa_filter_group_add_group (group, child);
+  return TRUE;
+}
+
+static gboolean
+parse_list (const char       *inner,
+            SupaFilterGroup  *group,
+            GError          **error)
+{
+  g_autoptr(GPtrArray) items = split_top_level (inner, ',', error);
+
+  if (items == NULL)
+    return FALSE;
+
+  if (items->len == 0)
+    {
+      g_set_error_literal (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT, _("An empty list of conditions"));
+      return FALSE;
+    }
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      const char *item = g_ptr_array_index (items, i);
+      const char *paren = strchr (item, '(');
+      const char *dot = strchr (item, '.');
+      g_autofree char *column = NULL;
+      g_autofree char *op = NULL;
+      g_autofree char *value = NULL;
+      gboolean is_group = FALSE;
+
+      if (paren != NULL && (dot == NULL || paren < dot || g_str_has_prefix (item, "not.")))
+        {
+          g_autofree char *key = g_strndup (item, paren - item);
+
+          if (!parse_group_item (key, paren, group, &is_group, error))
+            return FALSE;
+          if (is_group)
+            continue;
+        }
+
+      if (dot == NULL)
+        {
+          g_set_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                       _("“%s” is not a condition: write column.operator.value"), item);
+          return FALSE;
+        }
+
+      column = g_strndup (item, dot - item);
+      if (!split_operator (dot + 1, &op, &value, error))
+        return FALSE;
+      supa_filter_group_add_raw (group, column, op, value);
+    }
+
+  return TRUE;
+}
+
+gboolean
+supa_table_browser_parse_filter (const char       *text,
+                                 SupaFilterGroup  *group,
+                                 GError          **error)
+{
+  g_autoptr(GPtrArray) parts = NULL;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (group != NULL, FALSE);
+
+  parts = split_top_level (text, '&', error);
+  if (parts == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < parts->len; i++)
+    {
+      const char *part = g_ptr_array_index (parts, i);
+      const char *eq = strchr (part, '=');
+      g_autofree char *key = NULL;
+      g_autofree char *op = NULL;
+      g_autofree char *value = NULL;
+      gboolean is_group = FALSE;
+
+      if (eq == NULL || eq == part)
+        {
+          g_set_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                       _("“%s” is not a filter: write column=operator.value or or=(…)"), part);
+          return FALSE;
+        }
+
+      key = g_strstrip (g_strndup (part, eq - part));
+      if (!parse_group_item (key, eq + 1, group, &is_group, error))
+        return FALSE;
+      if (is_group)
+        continue;
+
+      if (!split_operator (eq + 1, &op, &value, error))
+        return FALSE;
+      supa_filter_group_add_raw (group, key, op, value);
+    }
+
+  return TRUE;
+}
+
+/* --- status ------------------------------------------------------------- */
+
+static void
+update_status (SupaTableBrowser *self)
+{
+  const GError *error;
+  const char *reason;
+  gint64 count;
+  gboolean estimate;
+  g_autofree char *text = NULL;
+
+  if (self->model == NULL)
+    return;
+
+  count = supa_row_model_get_count (self->model);
+  estimate = supa_row_model_get_count_is_estimate (self->model);
+
+  if (count < 0)
+    text = g_strdup (_("Counting rows…"));
+  else if (estimate)
+    /* Translators: an estimated number of rows, e.g. "≈ 1000000 rows" */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "≈ %'" G_GINT64_FORMAT " row", "≈ %'" G_GINT64_FORMAT " rows", (gulong) count), count);
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" G_GINT64_FORMAT " row", "%'" G_GINT64_FORMAT " rows", (gulong) count), count);
+
+  gtk_label_set_label (self->count_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->count_button), count >= 0 && estimate);
+
+  reason = supa_row_model_get_read_only_reason (self->model);
+  gtk_label_set_label (self->readonly_label, reason != NULL ? reason : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->readonly_label), reason);
+  gtk_widget_set_visible (GTK_WIDGET (self->readonly_label), reason != NULL && *reason != '\0');
+
+  gtk_spinner_set_spinning (self->spinner, supa_row_model_get_loading (self->model) || self->deleting > 0);
+
+  error = supa_row_model_get_error (self->model);
+  if (error != NULL)
+    {
+      g_autofree char *message = describe_error (error);
+
+      show_error (self, message);
+    }
+  else if (self->deleting == 0)
+    show_error (self, NULL);
+
+  update_actions (self);
+}
+
+static void
+update_actions (SupaTableBrowser *self)
+{
+  SupaTableInfo *table = current_table (self);
+  gboolean open = table != NULL && g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "table") == 0;
+  gboolean selected = FALSE;
+
+  if (self->selection != NULL)
+    {
+      g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+
+      selected = !gtk_bitset_is_empty (set);
+    }
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.find", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.refresh", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.apply-filter", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.clear-filter", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.no-op", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.insert",
+                                 open && supa_table_info_get_insertable (table));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.delete",
+                                 open && selected && self->deleting == 0 &&
+                                 supa_table_info_get_deletable (table) && table_has_primary_key (table));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.count-exact",
+                                 open && supa_row_model_get_count_is_estimate (self->model));
+}
+
+/* --- sorting ------------------------------------------------------------ */
+
+/* GTK 4.8 cannot tell which column a GtkColumnView sorts by, so each
+ * column's sorter marks itself when asked to compare two probe objects:
+ * the view's sorter only asks its primary column. */
+static int
+probe_compare_cb (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
+{
+  GtkColumnViewColumn *column = user_data;
+  SupaTableBrowser *self = g_object_get_data (G_OBJECT (column), "supa-browser");
+
+  if (self != NULL && self->probed_column == NULL)
+    self->probed_column = column;
+
+  return a == b ? GTK_ORDERING_EQUAL : GTK_ORDERING_SMALLER;
+}
+
+static void
+sorter_changed_cb (SupaTableBrowser *self)
+{
+  GtkSorter *sorter = gtk_column_view_get_sorter (self->column_view);
+  g_autofree char *sort = NULL;
+  GtkOrdering order;
+
+  if (self->model == NULL || sorter == NULL)
+    return;
+
+  self->probed_column = NULL;
+  order = gtk_sorter_compare (sorter, self->probe_a, self->probe_b);
+
+  if (self->probed_column != NULL && order != GTK_ORDERING_EQUAL)
+    {
+      SupaColumnInfo *info = g_object_get_data (G_OBJECT (self->probed_column), "supa-column");
+
+      sort = g_strdup_printf ("%s.%s", supa_column_info_get_name (info),
+                              order == GTK_ORDERING_SMALLER ? "asc" : "desc");
+    }
+
+  self->probed_column = NULL;
+  supa_row_model_set_sort (self->model, sort);
+}
+
+/* --- cell editing ------------------------------------------------------- */
+
+static void
+edit_state_free (EditState *state)
+{
+  g_clear_object (&state->row);
+  g_clear_object (&state->column);
+  g_clear_pointer (&state->pending, json_node_unref);
+  g_free (state);
+}
+
+static void
+close_edit (SupaTableBrowser *self)
+{
+  EditState *state = self->edit;
+
+  if (state == NULL)
+    return;
+
+  self->edit = NULL;
+  if (state->popover != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (state->popover, self);
+      gtk_popover_popdown (state->popover);
+      gtk_widget_unparent (GTK_WIDGET (state->popover));
+    }
+  edit_state_free (state);
+}
+
+static void
+close_edit_and_refocus (SupaTableBrowser *self)
+{
+  close_edit (self);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self->column_view)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+}
+
+static gboolean
+close_edit_idle_cb (gpointer user_data)
+{
+  SupaTableBrowser *self = user_data;
+
+  if (self->edit != NULL && !self->edit->busy)
+    close_edit_and_refocus (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+edit_popover_closed_cb (SupaTableBrowser *self)
+{
+  /* Escape or a click outside: nothing is sent. A request in flight still
+   * finishes and updates the row. */
+  if (self->edit != NULL && !self->edit->busy)
+    g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, G_SOURCE_FUNC (close_edit_idle_cb),
+                     g_object_ref (self), g_object_unref);
+}
+
+static void
+edit_show_error (EditState  *state,
+                 const char *text)
+{
+  gtk_label_set_label (state->error_label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (state->error_label), text != NULL);
+}
+
+static void send_edit (SupaTableBrowser *self, gboolean match_original);
+
+static void
+update_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(SupaTableBrowser) self = user_data;
+  g_autoptr(SupaResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  EditState *state = self->edit;
+  JsonNode *rows;
+
+  res = supa_database_execute_finish (SUPA_DATABASE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || state == NULL)
+    return;
+
+  state->busy = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (state->save_button), TRUE);
+
+  if (res == NULL)
+    {
+      g_autofree char *text = describe_error (error);
+
+      edit_show_error (state, text);
+      gtk_button_set_label (state->save_button, _("_Retry"));
+      return;
+    }
+
+  rows = supa_result_get_rows (res);
+  if (rows == NULL || !JSON_NODE_HOLDS_ARRAY (rows) || json_array_get_length (json_node_get_array (rows)) == 0)
+    {
+      edit_show_error (state, _("The row was changed or deleted by someone else since it was loaded. Reload to see the current values, or overwrite them with yours."));
+      gtk_widget_set_visible (state->conflict_box, TRUE);
+      gtk_widget_set_visible (state->buttons_box, FALSE);
+      return;
+    }
+
+  supa_row_model_update_row (self->model, state->row,
+                             json_array_get_object_element (json_node_get_array (rows), 0));
+  close_edit_and_refocus (self);
+}
+
+static void
+send_edit (SupaTableBrowser *self,
+           gboolean          match_original)
+{
+  EditState *state = self->edit;
+  g_autoptr(SupaQuery) query = NULL;
+  g_autoptr(JsonObject) values = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (state == NULL || state->pending == NULL || state->busy)
+    return;
+
+  values = json_object_new ();
+  json_object_set_member (values, supa_column_info_get_name (state->column), json_node_copy (state->pending));
+
+  query = new_query (self);
+  supa_query_update (query, values, SUPA_COUNT_NONE);
+  supa_query_returning (query, "*");
+  if (!supa_row_model_filter_row (self->model, state->row, query, match_original, &error))
+    {
+      edit_show_error (state, error->message);
+      return;
+    }
+
+  state->busy = TRUE;
+  edit_show_error (state, NULL);
+  gtk_widget_set_visible (state->conflict_box, FALSE);
+  gtk_widget_set_visible (state->buttons_box, TRUE);
+  gtk_widget_set_sensitive (GTK_WIDGET (state->save_button), FALSE);
+  supa_database_execute_async (self->database, query, self->table_cancellable,
+                               update_cb, g_object_ref (self));
+}
+
+static void
+commit_value (SupaTableBrowser *self,
+              JsonNode         *value)
+{
+  EditState *state = self->edit;
+
+  if (state == NULL || state->busy)
+    return;
+
+  g_clear_pointer (&state->pending, json_node_unref);
+  state->pending = value;
+  send_edit (self, TRUE);
+}
+
+static void
+edit_save_cb (SupaTableBrowser *self)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *value;
+
+  if (self->edit == NULL)
+    return;
+
+  value = supa_value_editor_get_value (self->edit->editor, &error);
+  if (value == NULL)
+    {
+      edit_show_error (self->edit, error->message);
+      return;
+    }
+
+  commit_value (self, value);
+}
+
+static void
+edit_set_null_cb (SupaTableBrowser *self)
+{
+  commit_value (self, json_node_new (JSON_NODE_NULL));
+}
+
+static void
+edit_cancel_cb (SupaTableBrowser *self)
+{
+  close_edit_and_refocus (self);
+}
+
+static void
+edit_reload_cb (SupaTableBrowser *self)
+{
+  close_edit (self);
+  if (self->model != NULL)
+    supa_row_model_reload (self->model);
+}
+
+static void
+edit_overwrite_cb (SupaTableBrowser *self)
+{
+  send_edit (self, FALSE);
+}
+
+static GtkWidget *
+begin_edit (SupaTableBrowser *self,
+            GtkWidget        *anchor,
+            SupaRow          *row,
+            SupaColumnInfo   *column)
+{
+  EditState *state;
+  GtkWidget *box;
+  GtkWidget *title;
+  GtkWidget *button;
+  graphene_rect_t bounds;
+  g_autofree char *heading = NULL;
+
+  close_edit (self);
+
+  if (!can_edit (self) || row == NULL || !supa_row_get_loaded (row))
+    return NULL;
+
+  state = g_new0 (EditState, 1);
+  state->row = g_object_ref (row);
+  state->column = g_object_ref (column);
+  self->edit = state;
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  gtk_widget_set_size_request (box, 300, -1);
+
+  /* Translators: heading of the cell editor, %s is a column name */
+  heading = g_strdup_printf (_("Edit “%s”"), supa_column_info_get_name (column));
+  title = gtk_label_new (heading);
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_widget_add_css_class (title, "heading");
+  gtk_box_append (GTK_BOX (box), title);
+
+  state->editor = SUPA_VALUE_EDITOR (supa_value_editor_new (column));
+  supa_value_editor_set_value (state->editor, supa_row_get_value (row, supa_column_info_get_name (column)));
+  g_signal_connect_swapped (state->editor, "activate", G_CALLBACK (edit_save_cb), self);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (state->editor));
+
+  state->error_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (state->error_label, TRUE);
+  gtk_label_set_xalign (state->error_label, 0);
+  gtk_label_set_max_width_chars (state->error_label, 40);
+  gtk_label_set_selectable (state->error_label, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (state->error_label), "error");
+  gtk_widget_set_visible (GTK_WIDGET (state->error_label), FALSE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (state->error_label));
+
+  state->buttons_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  if (supa_column_info_get_nullable (column))
+    {
+      button = gtk_button_new_with_mnemonic (_("Set _NULL"));
+      gtk_widget_set_name (button, "set-null-button");
+      g_signal_connect_swapped (button, "clicked", G_CALLBACK (edit_set_null_cb), self);
+      gtk_box_append (GTK_BOX (state->buttons_box), button);
+    }
+  button = gtk_button_new_with_mnemonic (_("_Cancel"));
+  gtk_widget_set_hexpand (button, TRUE);
+  gtk_widget_set_halign (button, GTK_ALIGN_END);
+  g_signal_connect_swapped (button, "clicked", G_CALLBACK (edit_cancel_cb), self);
+  gtk_box_append (GTK_BOX (state->buttons_box), button);
+  state->save_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Save")));
+  gtk_widget_set_name (GTK_WIDGET (state->save_button), "save-button");
+  gtk_widget_add_css_class (GTK_WIDGET (state->save_button), "suggested-action");
+  g_signal_connect_swapped (state->save_button, "clicked", G_CALLBACK (edit_save_cb), self);
+  gtk_box_append (GTK_BOX (state->buttons_box), GTK_WIDGET (state->save_button));
+  gtk_box_append (GTK_BOX (box), state->buttons_box);
+
+  state->conflict_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_halign (state->conflict_box, GTK_ALIGN_END);
+  button = gtk_button_new_with_mnemonic (_("_Reload"));
+  gtk_widget_set_name (button, "reload-button");
+  g_signal_connect_swapped (button, "clicked", G_CALLBACK (edit_reload_cb), self);
+  gtk_box_append (GTK_BOX (state->conflict_box), button);
+  button = gtk_button_new_with_mnemonic (_("_Overwrite"));
+  gtk_widget_set_name (button, "overwrite-button");
+  gtk_widget_add_css_class (button, "destructive-action");
+  g_signal_connect_swapped (button, "clicked", G_CALLBACK (edit_overwrite_cb), self);
+  gtk_box_append (GTK_BOX (state->conflict_box), button);
+  gtk_widget_set_visible (state->conflict_box, FALSE);
+  gtk_box_append (GTK_BOX (box), state->conflict_box);
+
+  state->popover = GTK_POPOVER (gtk_popover_new ());
+  gtk_popover_set_child (state->popover, box);
+  gtk_popover_set_position (state->popover, GTK_POS_BOTTOM);
+  gtk_widget_set_parent (GTK_WIDGET (state->popover), self->table_page);
+  if (anchor != NULL && gtk_widget_compute_bounds (anchor, self->table_page, &bounds))
+    gtk_popover_set_pointing_to (state->popover, &(GdkRectangle) {
+                                   (int) bounds.origin.x, (int) bounds.origin.y,
+                                   MAX (1, (int) bounds.size.width), MAX (1, (int) bounds.size.height) });
+  g_signal_connect_swapped (state->popover, "closed", G_CALLBACK (edit_popover_closed_cb), self);
+  gtk_popover_popup (state->popover);
+  supa_value_editor_focus (state->editor);
+
+  return GTK_WIDGET (state->popover);
+}
+
+static void
+cell_edit_requested_cb (SupaCell         *cell,
+                        SupaTableBrowser *self)
+{
+  begin_edit (self, GTK_WIDGET (cell), supa_cell_get_row (cell), supa_cell_get_column (cell));
+}
+
+static void
+cell_pressed_cb (SupaCell         *cell,
+                 SupaTableBrowser *self)
+{
+  g_weak_ref_set (&self->last_cell, cell);
+}
+
+/* Double click or Enter on a row: edit the cell that was clicked (or has
+ * the focus), else the row's first column. */
+static void
+row_activate_cb (SupaTableBrowser *self,
+                 guint             position)
+{
+  g_autoptr(SupaCell) last = g_weak_ref_get (&self->last_cell);
+  g_autoptr(SupaRow) row = NULL;
+  g_autoptr(GtkColumnViewColumn) first = NULL;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  SupaCell *cell = NULL;
+
+  if (self->model == NULL)
+    return;
+
+  while (focus != NULL && !SUPA_IS_CELL (focus))
+    focus = gtk_widget_get_parent (focus);
+
+  if (focus != NULL && supa_cell_get_row (SUPA_CELL (focus)) != NULL &&
+      supa_row_get_position (supa_cell_get_row (SUPA_CELL (focus))) == position)
+    cell = SUPA_CELL (focus);
+  else if (last != NULL && supa_cell_get_row (last) != NULL &&
+           supa_row_get_position (supa_cell_get_row (last)) == position)
+    cell = last;
+
+  if (cell != NULL)
+    {
+      begin_edit (self, GTK_WIDGET (cell), supa_cell_get_row (cell), supa_cell_get_column (cell));
+      return;
+    }
+
+  row = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+  first = g_list_model_get_item (gtk_column_view_get_columns (self->column_view), 0);
+  if (row != NULL && first != NULL)
+    begin_edit (self, NULL, row, g_object_get_data (G_OBJECT (first), "supa-column"));
+}
+
+/* --- columns ------------------------------------------------------------ */
+
+static void
+cell_setup_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               SupaTableBrowser         *self)
+{
+  SupaColumnInfo *column = g_object_get_data (G_OBJECT (factory), "supa-column");
+  GtkWidget *cell = supa_cell_new (column);
+
+  g_signal_connect_object (cell, "edit-requested", G_CALLBACK (cell_edit_requested_cb), self, 0);
+  g_signal_connect_object (cell, "pressed", G_CALLBACK (cell_pressed_cb), self, 0);
+  gtk_list_item_set_child (item, cell);
+}
+
+static void
+cell_bind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item)
+{
+  supa_cell_set_row (SUPA_CELL (gtk_list_item_get_child (item)), gtk_list_item_get_item (item));
+}
+
+static void
+cell_unbind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item)
+{
+  supa_cell_set_row (SUPA_CELL (gtk_list_item_get_child (item)), NULL);
+}
+
+static char *
+column_title (SupaColumnInfo *column)
+{
+  GString *title = g_string_new (supa_column_info_get_name (column));
+
+  if (supa_column_info_get_is_primary_key (column))
+    /* Translators: marks a primary key column in the grid header */
+    g_string_append_printf (title, " (%s)", C_("primary key", "PK"));
+  if (supa_column_info_get_fk_table (column) != NULL)
+    g_string_append_printf (title, " → %s", supa_column_info_get_fk_table (column));
+  g_string_append_printf (title, " · %s", supa_column_info_get_type_name (column));
+
+  return g_string_free (title, FALSE);
+}
+
+/* GTK 4.8 gives no access to a column header, so the comment, the
+ * foreign key and "Hide" live in the header's context menu. */
+static GMenuModel *
+column_menu (SupaColumnInfo *column)
+{
+  GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) about = g_menu_new ();
+  g_autoptr(GMenu) actions = g_menu_new ();
+  g_autoptr(GMenuItem) hide = NULL;
+  const char *comment = supa_column_info_get_comment (column);
+  g_autofree char *type = NULL;
+
+  /* Translators: in a column's header menu; %s is a PostgreSQL type */
+  type = g_strdup_printf (_("Type: %s"), supa_column_info_get_type_name (column));
+  g_menu_append (about, type, "table.no-op");
+  if (supa_column_info_get_fk_table (column) != NULL)
+    {
+      g_autofree char *fk = NULL;
+
+      /* Translators: in a column's header menu; table.column a foreign key points to */
+      fk = g_strdup_printf (_("References %s.%s"), supa_column_info_get_fk_table (column),
+                            supa_column_info_get_fk_column (column) != NULL ? supa_column_info_get_fk_column (column) : "");
+      g_menu_append (about, fk, "table.no-op");
+    }
+  if (comment != NULL && *comment != '\0')
+    g_menu_append (about, comment, "table.no-op");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (about));
+
+  hide = g_menu_item_new (_("_Hide Column"), NULL);
+  g_menu_item_set_action_and_target (hide, "table.hide-column", "s", supa_column_info_get_name (column));
+  g_menu_append_item (actions, hide);
+  g_menu_append (actions, _("_Show All Columns"), "table.show-all-columns");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (actions));
+
+  return G_MENU_MODEL (menu);
+}
+
+static void
+no_op_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+}
+
+static void
+hide_column_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+  const char *name = g_variant_get_string (parameter, NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      SupaColumnInfo *info = g_object_get_data (G_OBJECT (column), "supa-column");
+
+      if (g_strcmp0 (supa_column_info_get_name (info), name) == 0)
+        gtk_column_view_column_set_visible (column, FALSE);
+    }
+}
+
+static void
+show_all_columns_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      gtk_column_view_column_set_visible (column, TRUE);
+    }
+}
+
+static void
+remove_columns (SupaTableBrowser *self)
+{
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+
+  while (g_list_model_get_n_items (columns) > 0)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, 0);
+
+      gtk_column_view_remove_column (self->column_view, column);
+    }
+}
+
+static void
+build_columns (SupaTableBrowser *self,
+               SupaTableInfo    *table)
+{
+  GListModel *columns = supa_table_info_get_columns (table);
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+
+  remove_columns (self);
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(SupaColumnInfo) info = g_list_model_get_item (columns, i);
+      g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+      g_autoptr(GtkColumnViewColumn) column = NULL;
+      g_autoptr(GtkSorter) sorter = NULL;
+      g_autoptr(GMenuModel) menu = NULL;
+      g_autofree char *title = column_title (info);
+
+      g_object_set_data_full (G_OBJECT (factory), "supa-column", g_object_ref (info), g_object_unref);
+      g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), self);
+      g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), NULL);
+      g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind_cb), NULL);
+
+      column = gtk_column_view_column_new (title, g_object_ref (factory));
+      gtk_column_view_column_set_resizable (column, TRUE);
+      menu = column_menu (info);
+      gtk_column_view_column_set_header_menu (column, menu);
+      g_object_set_data_full (G_OBJECT (column), "supa-column", g_object_ref (info), g_object_unref);
+      g_object_set_data (G_OBJECT (column), "supa-browser", self);
+      sorter = GTK_SORTER (gtk_custom_sorter_new (probe_compare_cb, column, NULL));
+      gtk_column_view_column_set_sorter (column, sorter);
+      gtk_column_view_append_column (self->column_view, column);
+
+      gtk_string_list_append (names, supa_column_info_get_name (info));
+    }
+
+  gtk_drop_down_set_model (self->filter_column, G_LIST_MODEL (names));
+}
+
+/* --- opening a table ---------------------------------------------------- */
+
+static void
+model_notify_cb (SupaTableBrowser *self)
+{
+  update_status (self);
+}
+
+static void
+selection_changed_cb (SupaTableBrowser *self)
+{
+  update_actions (self);
+}
+
+static void
+clear_table (SupaTableBrowser *self)
+{
+  close_edit (self);
+  g_cancellable_cancel (self->table_cancellable);
+  g_clear_object (&self->table_cancellable);
+  gtk_column_view_set_model (self->column_view, NULL);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->model);
+  /* After the model is gone, so the sorter's "changed" reaches nothing. */
+  remove_columns (self);
+  show_error (self, NULL);
+  gtk_label_set_label (self->filter_error, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->filter_error), FALSE);
+}
+
+static void
+open_table (SupaTableBrowser *self,
+            SupaTableInfo    *table)
+{
+  const char *comment = supa_table_info_get_comment (table);
+
+  clear_table (self);
+
+  self->table_cancellable = g_cancellable_new ();
+  self->model = supa_row_model_new (self->database, table);
+  self->selection = gtk_multi_selection_new (G_LIST_MODEL (g_object_ref (self->model)));
+
+  g_signal_connect_swapped (self->model, "notify::count", G_CALLBACK (model_notify_cb), self);
+  g_signal_connect_swapped (self->model, "notify::count-is-estimate", G_CALLBACK (model_notify_cb), self);
+  g_signal_connect_swapped (self->model, "notify::loading", G_CALLBACK (model_notify_cb), self);
+  g_signal_connect_swapped (self->model, "notify::error", G_CALLBACK (model_notify_cb), self);
+  g_signal_connect_swapped (self->model, "notify::read-only-reason", G_CALLBACK (model_notify_cb), self);
+  g_signal_connect_swapped (self->selection, "selection-changed", G_CALLBACK (selection_changed_cb), self);
+  g_signal_connect_swapped (self->selection, "items-changed", G_CALLBACK (selection_changed_cb), self);
+
+  build_columns (self, table);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+
+  gtk_label_set_label (self->table_title, supa_table_info_get_name (table));
+  gtk_label_set_label (self->table_subtitle, comment != NULL ? comment : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->table_subtitle), comment != NULL && *comment != '\0');
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_value), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_advanced), "");
+
+  gtk_stack_set_visible_child_name (self->stack, "table");
+  update_status (self);
+}
+
+static void
+table_selected_cb (SupaTableBrowser *self,
+                   SupaTableInfo    *table)
+{
+  if (table != current_table (self) || g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "table") != 0)
+    open_table (self, table);
+}
+
+static void
+overview_requested_cb (SupaTableBrowser *self)
+{
+  clear_table (self);
+  gtk_stack_set_visible_child_name (self->stack, "overview");
+  update_actions (self);
+}
+
+/* --- schema ------------------------------------------------------------- */
+
+static void load_schema (SupaTableBrowser *self);
+
+static void
+schema_loaded_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(SupaTableBrowser) self = user_data;
+  g_autoptr(SupaSchema) schema = NULL;
+  g_autoptr(GError) error = NULL;
+
+  schema = supa_schema_load_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  supa_table_sidebar_set_loading (self->sidebar, FALSE);
+
+  if (schema == NULL)
+    {
+      g_autofree char *message = describe_error (error);
+
+      /* Set only now: a large symbolic icon is loaded when measured. */
+      adw_status_page_set_icon_name (self->schema_error_page, "dialog-error-symbolic");
+      if (g_error_matches (error, SUPA_ERROR, SUPA_ERROR_FORBIDDEN) ||
+          g_error_matches (error, SUPA_ERROR, SUPA_ERROR_UNAUTHORIZED))
+        {
+          g_autofree char *text = NULL;
+
+          adw_status_page_set_title (self->schema_error_page, _("This Key Cannot List Tables"));
+          /* Translators: %s is the server's error message */
+          text = g_strdup_printf (_("The server refused to describe the database (%s). Anon and publishable keys cannot read the API's OpenAPI document: connect with the service_role or a secret key to browse tables."),
+                                  message);
+          adw_status_page_set_description (self->schema_error_page, text);
+        }
+      else
+        {
+          adw_status_page_set_title (self->schema_error_page, _("Could Not Load the Tables"));
+          adw_status_page_set_description (self->schema_error_page, message);
+        }
+      gtk_stack_set_visible_child_name (self->stack, "schema-error");
+      return;
+    }
+
+  g_set_object (&self->schema, schema);
+  supa_table_sidebar_set_tables (self->sidebar, supa_schema_get_tables (schema));
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "table") != 0)
+    gtk_stack_set_visible_child_name (self->stack, "overview");
+}
+
+static void
+load_schema (SupaTableBrowser *self)
+{
+  if (self->client == NULL)
+    return;
+
+  supa_table_sidebar_set_loading (self->sidebar, TRUE);
+  supa_schema_load_async (self->client, "public", self->cancellable,
+                          schema_loaded_cb, g_object_ref (self));
+}
+
+static void
+retry_schema_cb (SupaTableBrowser *self)
+{
+  gtk_stack_set_visible_child_name (self->stack, "overview");
+  load_schema (self);
+}
+
+/* --- filter ------------------------------------------------------------- */
+
+static void
+show_filter_error (SupaTableBrowser *self,
+                   const char       *text)
+{
+  gtk_label_set_label (self->filter_error, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->filter_error), text != NULL);
+  set_str (&self->error_text, text);
+}
+
+static gboolean
+apply_filter (SupaTableBrowser *self)
+{
+  g_autoptr(SupaFilterGroup) group = supa_filter_group_new (SUPA_FILTER_AND, FALSE);
+  g_autoptr(GError) error = NULL;
+  GtkStringObject *column_item;
+  const char *value = gtk_editable_get_text (GTK_EDITABLE (self->filter_value));
+  const char *advanced = gtk_editable_get_text (GTK_EDITABLE (self->filter_advanced));
+  guint op_index = gtk_drop_down_get_selected (self->filter_op);
+  const char *op = op_index < G_N_ELEMENTS (filter_ops) - 1 ? filter_ops[op_index] : "eq";
+  gboolean empty = TRUE;
+
+  if (self->model == NULL)
+    return FALSE;
+
+  column_item = gtk_drop_down_get_selected_item (self->filter_column);
+
+  if (column_item != NULL)
+    {
+      const char *column = gtk_string_object_get_string (column_item);
+
+      if (g_str_equal (op, "is null"))
+        {
+          supa_filter_group_add_condition (group, column, "is", "null");
+          empty = FALSE;
+        }
+      else if (g_str_equal (op, "is not null"))
+        {
+          supa_filter_group_add_condition (group, column, "not.is", "null");
+          empty = FALSE;
+        }
+      else if (*value != '\0')
+        {
+          if (g_str_equal (op, "in"))
+            {
+              g_auto(GStrv) items = g_strsplit (value, ",", -1);
+
+              for (guint i = 0; items[i] != NULL; i++)
+                g_strstrip (items[i]);
+              supa_filter_group_add_in (group, column, FALSE, (const char * const *) items, -1);
+            }
+          else
+            supa_filter_group_add_condition (group, column, op, value);
+          empty = FALSE;
+        }
+    }
+
+  if (*advanced != '\0')
+    {
+      if (!supa_table_browser_parse_filter (advanced, group, &error))
+        {
+          show_filter_error (self, error->message);
+          return FALSE;
+        }
+      empty = FALSE;
+    }
+
+  show_filter_error (self, NULL);
+  close_edit (self);
+  supa_row_model_set_filter (self->model, empty ? NULL : group);
+  return TRUE;
+}
+
+static void
+filter_activate_cb (SupaTableBrowser *self)
+{
+  apply_filter (self);
+}
+
+static void
+filter_op_changed_cb (SupaTableBrowser *self)
+{
+  guint op_index = gtk_drop_down_get_selected (self->filter_op);
+  gboolean needs_value = op_index != 8 && op_index != 9;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->filter_value), needs_value);
+  if (op_index == 10)
+    gtk_entry_set_placeholder_text (self->filter_value, _("Values, separated by commas"));
+  else if (op_index == 11)
+    gtk_entry_set_placeholder_text (self->filter_value, _("Array literal, e.g. {a,b}"));
+  else
+    gtk_entry_set_placeholder_text (self->filter_value, _("Value"));
+}
+
+/* --- delete ------------------------------------------------------------- */
+
+typedef struct
+{
+  SupaTableBrowser *self;
+  GPtrArray        *rows;
+  guint             next;
+  guint             deleted;
+  GError           *error;
+} DeleteJob;
+
+static void delete_next (DeleteJob *job);
+
+static void
+delete_job_finish (DeleteJob *job)
+{
+  SupaTableBrowser *self = job->self;
+
+  self->deleting--;
+  if (self->model != NULL)
+    supa_row_model_reload (self->model);
+
+  update_status (self);
+  if (job->error != NULL)
+    {
+      g_autofree char *message = describe_error (job->error);
+      g_autofree char *text = NULL;
+
+      /* Translators: %u rows were deleted before the error %s */
+      text = g_strdup_printf (_("Deleted %u of %u rows, then: %s"), job->deleted, job->rows->len, message);
+      show_error (self, text);
+    }
+
+  g_ptr_array_unref (job->rows);
+  g_clear_error (&job->error);
+  g_object_unref (job->self);
+  g_free (job);
+}
+
+static void
+delete_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  DeleteJob *job = user_data;
+  g_autoptr(SupaResult) res = NULL;
+
+  res = supa_database_execute_finish (SUPA_DATABASE (object), result, &job->error);
+  if (res == NULL)
+    {
+      delete_job_finish (job);
+      return;
+    }
+
+  job->deleted++;
+  delete_next (job);
+}
+
+static void
+delete_next (DeleteJob *job)
+{
+  SupaTableBrowser *self = job->self;
+  g_autoptr(SupaQuery) query = NULL;
+  SupaRow *row;
+
+  if (job->next >= job->rows->len || self->model == NULL ||
+      g_cancellable_is_cancelled (self->table_cancellable))
+    {
+      delete_job_finish (job);
+      return;
+    }
+
+  row = g_ptr_array_index (job->rows, job->next++);
+  query = new_query (self);
+  supa_query_delete (query, SUPA_COUNT_NONE);
+  if (!supa_row_model_filter_row (self->model, row, query, FALSE, &job->error))
+    {
+      delete_job_finish (job);
+      return;
+    }
+
+  supa_database_execute_async (self->database, query, self->table_cancellable, delete_cb, job);
+}
+
+static GPtrArray *
+selected_rows (SupaTableBrowser *self)
+{
+  GPtrArray *rows = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GtkBitset) set = NULL;
+  GtkBitsetIter iter;
+  guint position;
+
+  if (self->selection == NULL)
+    return rows;
+
+  set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, set, &position);
+       ok;
+       ok = gtk_bitset_iter_next (&iter, &position))
+    {
+      SupaRow *row = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+
+      if (row != NULL && supa_row_get_loaded (row))
+        g_ptr_array_add (rows, row);
+      else
+        g_clear_object (&row);
+    }
+
+  return rows;
+}
+
+static void
+delete_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    SupaTableBrowser *self)
+{
+  GPtrArray *rows = g_object_get_data (G_OBJECT (dialog), "supa-rows");
+  DeleteJob *job;
+
+  if (g_strcmp0 (response, "delete") != 0 || self->model == NULL || rows == NULL)
+    return;
+
+  job = g_new0 (DeleteJob, 1);
+  job->self = g_object_ref (self);
+  job->rows = g_ptr_array_ref (rows);
+  self->deleting++;
+  update_status (self);
+  delete_next (job);
+}
+
+static void
+confirm_entry_changed_cb (GtkEditable      *entry,
+                          AdwMessageDialog *dialog)
+{
+  const char *name = g_object_get_data (G_OBJECT (dialog), "supa-table-name");
+
+  adw_message_dialog_set_response_enabled (dialog, "delete",
+                                           g_strcmp0 (gtk_editable_get_text (entry), name) == 0);
+}
+
+static void
+delete_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+  g_autoptr(GPtrArray) rows = selected_rows (self);
+  SupaTableInfo *table = current_table (self);
+  const char *name;
+  g_autofree char *heading = NULL;
+  AdwMessageDialog *dialog;
+
+  if (table == NULL || rows->len == 0)
+    return;
+
+  name = supa_table_info_get_name (table);
+  /* Translators: first %u is a number of rows, %s a table name */
+  heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Delete %u row from “%s”?", "Delete %u rows from “%s”?", rows->len),
+                             rows->len, name);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (get_window (self), heading,
+                                                        _("This cannot be undone.")));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "delete", _("_Delete"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "delete", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "supa-rows", g_ptr_array_ref (rows), (GDestroyNotify) g_ptr_array_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "supa-table-name", g_strdup (name), g_free);
+
+  if (self->profile != NULL && supa_profile_is_production (self->profile) &&
+      g_settings_get_boolean (self->settings, "confirm-production-by-typing"))
+    {
+      GtkWidget *entry = gtk_entry_new ();
+      g_autofree char *body = NULL;
+
+      /* Translators: %s is a table name */
+      body = g_strdup_printf (_("This is a production project and this cannot be undone. Type “%s” to confirm."), name);
+      adw_message_dialog_set_body (dialog, body);
+      gtk_widget_set_name (entry, "confirm-entry");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Table name"), -1);
+      g_signal_connect (entry, "changed", G_CALLBACK (confirm_entry_changed_cb), dialog);
+      adw_message_dialog_set_extra_child (dialog, entry);
+      adw_message_dialog_set_response_enabled (dialog, "delete", FALSE);
+    }
+
+  g_signal_connect_object (dialog, "response", G_CALLBACK (delete_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* --- other actions ------------------------------------------------------ */
+
+static void
+find_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+
+  gtk_toggle_button_set_active (self->filter_button, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->filter_value));
+}
+
+static void
+refresh_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+
+  close_edit (self);
+  if (self->model != NULL)
+    supa_row_model_reload (self->model);
+}
+
+static void
+row_inserted_cb (SupaTableBrowser *self)
+{
+  if (self->model != NULL)
+    supa_row_model_reload (self->model);
+}
+
+static void
+insert_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+  GtkWidget *editor;
+
+  if (current_table (self) == NULL)
+    return;
+
+  editor = supa_row_editor_new (get_window (self), self->database, current_table (self), self->table_cancellable);
+  g_signal_connect_object (editor, "inserted", G_CALLBACK (row_inserted_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (editor));
+}
+
+static void
+count_exact_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(SupaTableBrowser) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!supa_row_model_count_exact_finish (SUPA_ROW_MODEL (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *message = describe_error (error);
+
+      show_error (self, message);
+    }
+}
+
+static void
+count_exact_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+
+  if (self->model != NULL)
+    supa_row_model_count_exact_async (self->model, self->table_cancellable,
+                                      count_exact_cb, g_object_ref (self));
+}
+
+static void
+apply_filter_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  apply_filter (SUPA_TABLE_BROWSER (widget));
+}
+
+static void
+clear_filter_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_value), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_advanced), "");
+  gtk_drop_down_set_selected (self->filter_op, 0);
+  show_filter_error (self, NULL);
+  if (self->model != NULL)
+    supa_row_model_set_filter (self->model, NULL);
+}
+
+static void
+filter_toggled_cb (SupaTableBrowser *self)
+{
+  gboolean active = gtk_toggle_button_get_active (self->filter_button);
+
+  gtk_revealer_set_reveal_child (self->filter_revealer, active);
+}
+
+static gboolean
+filter_key_pressed_cb (GtkEventControllerKey *controller,
+                       guint                  keyval,
+                       guint                  keycode,
+                       GdkModifierType        state,
+                       SupaTableBrowser      *self)
+{
+  if (keyval == GDK_KEY_Escape)
+    {
+      gtk_toggle_button_set_active (self->filter_button, FALSE);
+      gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* --- construction ------------------------------------------------------- */
+
+static GtkWidget *
+icon_button (const char *icon,
+             const char *tooltip,
+             const char *action)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon);
+
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  gtk_widget_add_css_class (button, "flat");
+  return button;
+}
+
+static GtkWidget *
+build_filter_bar (SupaTableBrowser *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *button;
+  GtkEventController *key;
+
+  gtk_widget_set_margin_start (box, 6);
+  gtk_widget_set_margin_end (box, 6);
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+
+  self->filter_column = GTK_DROP_DOWN (gtk_drop_down_new (NULL, NULL));
+  gtk_drop_down_set_expression (self->filter_column,
+                                gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->filter_column), _("Column"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->filter_column),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Filter column"), -1);
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->filter_column));
+
+  self->filter_op = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (filter_ops));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->filter_op), _("Operator"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->filter_op),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Filter operator"), -1);
+  g_signal_connect_swapped (self->filter_op, "notify::selected", G_CALLBACK (filter_op_changed_cb), self);
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->filter_op));
+
+  /* Narrow minimum widths: the window's sidebar folds only below 820 px. */
+  self->filter_value = GTK_ENTRY (gtk_entry_new ());
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->filter_value), 6);
+  gtk_entry_set_placeholder_text (self->filter_value, _("Value"));
+  gtk_widget_set_hexpand (GTK_WIDGET (self->filter_value), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->filter_value),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Filter value"), -1);
+  g_signal_connect_swapped (self->filter_value, "activate", G_CALLBACK (filter_activate_cb), self);
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->filter_value));
+  gtk_box_append (GTK_BOX (box), row);
+
+  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->filter_advanced = GTK_ENTRY (gtk_entry_new ());
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->filter_advanced), 6);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->filter_advanced), TRUE);
+  gtk_entry_set_placeholder_text (self->filter_advanced, _("Advanced: PostgREST filter, e.g. or=(a.eq.1,b.gt.2) or name=ilike.*foo*"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->filter_advanced),
+                               _("Advanced filter in PostgREST syntax, ANDed with the one above: column=operator.value, or=(…), and=(…), joined with &"));
+  gtk_widget_add_css_class (GTK_WIDGET (self->filter_advanced), "monospace");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->filter_advanced),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Advanced filter in PostgREST syntax"), -1);
+  g_signal_connect_swapped (self->filter_advanced, "activate", G_CALLBACK (filter_activate_cb), self);
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->filter_advanced));
+
+  button = gtk_button_new_with_mnemonic (_("_Apply"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "table.apply-filter");
+  gtk_widget_add_css_class (button, "suggested-action");
+  gtk_box_append (GTK_BOX (row), button);
+  button = gtk_button_new_with_mnemonic (_("C_lear"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "table.clear-filter");
+  gtk_box_append (GTK_BOX (row), button);
+  gtk_box_append (GTK_BOX (box), row);
+
+  self->filter_error = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->filter_error, 0);
+  gtk_label_set_wrap (self->filter_error, TRUE);
+  gtk_label_set_selectable (self->filter_error, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->filter_error), "error");
+  gtk_widget_set_visible (GTK_WIDGET (self->filter_error), FALSE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->filter_error));
+
+  key = gtk_event_controller_key_new ();
+  g_signal_connect (key, "key-pressed", G_CALLBACK (filter_key_pressed_cb), self);
+  gtk_widget_add_controller (box, key);
+
+  self->filter_revealer = GTK_REVEALER (gtk_revealer_new ());
+  gtk_revealer_set_child (self->filter_revealer, box);
+  return GTK_WIDGET (self->filter_revealer);
+}
+
+static GtkWidget *
+build_table_page (SupaTableBrowser *self)
+{
+  GtkWidget *page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *toolbar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *titles = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *scrolled;
+  GtkWidget *status;
+  GtkWidget *error_box;
+
+  gtk_widget_set_margin_start (toolbar, 12);
+  gtk_widget_set_margin_end (toolbar, 6);
+  gtk_widget_set_margin_top (toolbar, 6);
+  gtk_widget_set_margin_bottom (toolbar, 6);
+
+  self->table_title = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->table_title, 0);
+  gtk_label_set_ellipsize (self->table_title, PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (GTK_WIDGET (self->table_title), "heading");
+  self->table_subtitle = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->table_subtitle, 0);
+  gtk_label_set_ellipsize (self->table_subtitle, PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (GTK_WIDGET (self->table_subtitle), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (self->table_subtitle), "dim-label");
+  gtk_box_append (GTK_BOX (titles), GTK_WIDGET (self->table_title));
+  gtk_box_append (GTK_BOX (titles), GTK_WIDGET (self->table_subtitle));
+  gtk_widget_set_hexpand (titles, TRUE);
+  gtk_widget_set_valign (titles, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (toolbar), titles);
+
+  self->filter_button = GTK_TOGGLE_BUTTON (gtk_toggle_button_new ());
+  gtk_button_set_icon_name (GTK_BUTTON (self->filter_button), "edit-find-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->filter_button), _("Filter Rows (Ctrl+F)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->filter_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Filter rows"), -1);
+  gtk_widget_add_css_class (GTK_WIDGET (self->filter_button), "flat");
+  g_signal_connect_swapped (self->filter_button, "toggled", G_CALLBACK (filter_toggled_cb), self);
+  gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->filter_button));
+  gtk_box_append (GTK_BOX (toolbar), icon_button ("view-refresh-symbolic", _("Reload Rows (Ctrl+R)"), "table.refresh"));
+  gtk_box_append (GTK_BOX (toolbar), icon_button ("list-add-symbolic", _("Insert Row (Ctrl+N)"), "table.insert"));
+  gtk_box_append (GTK_BOX (toolbar), icon_button ("user-trash-symbolic", _("Delete Selected Rows (Delete)"), "table.delete"));
+  gtk_box_append (GTK_BOX (page), toolbar);
+  gtk_box_append (GTK_BOX (page), build_filter_bar (self));
+
+  error_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_add_css_class (error_box, "rls-warning");
+  gtk_widget_set_margin_start (error_box, 6);
+  gtk_widget_set_margin_end (error_box, 6);
+  gtk_widget_set_margin_bottom (error_box, 6);
+  gtk_box_append (GTK_BOX (error_box), gtk_image_new_from_icon_name ("dialog-warning-symbolic"));
+  self->error_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->error_label, TRUE);
+  gtk_label_set_xalign (self->error_label, 0);
+  gtk_label_set_selectable (self->error_label, TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->error_label), TRUE);
+  gtk_box_append (GTK_BOX (error_box), GTK_WIDGET (self->error_label));
+  self->error_revealer = GTK_REVEALER (gtk_revealer_new ());
+  gtk_revealer_set_child (self->error_revealer, error_box);
+  gtk_box_append (GTK_BOX (page), GTK_WIDGET (self->error_revealer));
+
+  self->column_view = GTK_COLUMN_VIEW (gtk_column_view_new (NULL));
+  gtk_widget_set_name (GTK_WIDGET (self->column_view), "rows-view");
+  gtk_column_view_set_reorderable (self->column_view, TRUE);
+  gtk_column_view_set_show_column_separators (self->column_view, TRUE);
+  gtk_column_view_set_show_row_separators (self->column_view, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->column_view), "data-table");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->column_view),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Rows"), -1);
+  g_signal_connect_swapped (self->column_view, "activate", G_CALLBACK (row_activate_cb), self);
+  g_signal_connect_swapped (gtk_column_view_get_sorter (self->column_view), "changed",
+                            G_CALLBACK (sorter_changed_cb), self);
+
+  scrolled = gtk_scrolled_window_new ();
+  gtk_widget_set_vexpand (scrolled, TRUE);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->column_view));
+  gtk_box_append (GTK_BOX (page), scrolled);
+
+  status = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_margin_start (status, 12);
+  gtk_widget_set_margin_end (status, 12);
+  gtk_widget_set_margin_top (status, 4);
+  gtk_widget_set_margin_bottom (status, 4);
+  self->count_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_set_name (GTK_WIDGET (self->count_label), "count-label");
+  gtk_box_append (GTK_BOX (status), GTK_WIDGET (self->count_label));
+  self->count_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("Count _Exactly")));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->count_button), "table.count-exact");
+  gtk_widget_add_css_class (GTK_WIDGET (self->count_button), "flat");
+  gtk_box_append (GTK_BOX (status), GTK_WIDGET (self->count_button));
+  self->readonly_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_ellipsize (self->readonly_label, PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (GTK_WIDGET (self->readonly_label), "dim-label");
+  gtk_widget_set_hexpand (GTK_WIDGET (self->readonly_label), TRUE);
+  gtk_label_set_xalign (self->readonly_label, 1);
+  gtk_box_append (GTK_BOX (status), GTK_WIDGET (self->readonly_label));
+  self->spinner = GTK_SPINNER (gtk_spinner_new ());
+  gtk_widget_set_halign (GTK_WIDGET (self->spinner), GTK_ALIGN_END);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->spinner), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->spinner),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Loading rows"), -1);
+  gtk_box_append (GTK_BOX (status), GTK_WIDGET (self->spinner));
+  gtk_box_append (GTK_BOX (page), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+  gtk_box_append (GTK_BOX (page), status);
+
+  return page;
+}
+
+static void
+supa_table_browser_dispose (GObject *object)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  if (self->table_cancellable != NULL)
+    clear_table (self);
+  close_edit (self);
+  g_clear_pointer (&self->paned, gtk_widget_unparent);
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->parent_cancellable);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->schema);
+  g_clear_object (&self->database);
+  g_clear_object (&self->client);
+  g_clear_object (&self->profile);
+  g_clear_object (&self->probe_a);
+  g_clear_object (&self->probe_b);
+  g_clear_pointer (&self->error_text, g_free);
+  g_weak_ref_set (&self->last_cell, NULL);
+
+  G_OBJECT_CLASS (supa_table_browser_parent_class)->dispose (object);
+}
+
+static void
+supa_table_browser_finalize (GObject *object)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (object);
+
+  g_weak_ref_clear (&self->last_cell);
+
+  G_OBJECT_CLASS (supa_table_browser_parent_class)->finalize (object);
+}
+
+static void
+supa_table_browser_class_init (SupaTableBrowserClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = supa_table_browser_dispose;
+  object_class->finalize = supa_table_browser_finalize;
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "supa-table-browser");
+
+  gtk_widget_class_install_action (widget_class, "table.find", NULL, find_action);
+  gtk_widget_class_install_action (widget_class, "table.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "table.insert", NULL, insert_action);
+  gtk_widget_class_install_action (widget_class, "table.delete", NULL, delete_action);
+  gtk_widget_class_install_action (widget_class, "table.count-exact", NULL, count_exact_action);
+  gtk_widget_class_install_action (widget_class, "table.apply-filter", NULL, apply_filter_action);
+  gtk_widget_class_install_action (widget_class, "table.clear-filter", NULL, clear_filter_action);
+  gtk_widget_class_install_action (widget_class, "table.hide-column", "s", hide_column_action);
+  gtk_widget_class_install_action (widget_class, "table.show-all-columns", NULL, show_all_columns_action);
+  /* Informational menu items: never enabled, shown dimmed. */
+  gtk_widget_class_install_action (widget_class, "table.no-op", NULL, no_op_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "table.find", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "table.insert", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "table.refresh", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "table.delete", NULL);
+}
+
+static void
+supa_table_browser_init (SupaTableBrowser *self)
+{
+  GtkWidget *button;
+
+  g_weak_ref_init (&self->last_cell, NULL);
+  self->probe_a = g_object_new (G_TYPE_OBJECT, NULL);
+  self->probe_b = g_object_new (G_TYPE_OBJECT, NULL);
+  self->settings = g_settings_new (BASE_APPLICATION_ID);
+
+  self->sidebar = SUPA_TABLE_SIDEBAR (supa_table_sidebar_new ());
+  g_signal_connect_swapped (self->sidebar, "table-selected", G_CALLBACK (table_selected_cb), self);
+  g_signal_connect_swapped (self->sidebar, "overview-requested", G_CALLBACK (overview_requested_cb), self);
+
+  self->overview_bin = ADW_BIN (adw_bin_new ());
+
+  self->schema_error_page = ADW_STATUS_PAGE (adw_status_page_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->schema_error_page), "schema-error-page");
+  button = gtk_button_new_with_mnemonic (_("_Retry"));
+  gtk_widget_set_halign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "pill");
+  g_signal_connect_swapped (button, "clicked", G_CALLBACK (retry_schema_cb), self);
+  adw_status_page_set_child (self->schema_error_page, button);
+
+  self->table_page = build_table_page (self);
+
+  self->stack = GTK_STACK (gtk_stack_new ());
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->overview_bin), "overview");
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->schema_error_page), "schema-error");
+  gtk_stack_add_named (self->stack, self->table_page, "table");
+  gtk_stack_set_visible_child_name (self->stack, "overview");
+  g_signal_connect_swapped (self->stack, "notify::visible-child", G_CALLBACK (update_actions), self);
+
+  self->paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_paned_set_start_child (GTK_PANED (self->paned), GTK_WIDGET (self->sidebar));
+  gtk_paned_set_end_child (GTK_PANED (self->paned), GTK_WIDGET (self->stack));
+  gtk_paned_set_resize_start_child (GTK_PANED (self->paned), FALSE);
+  gtk_paned_set_shrink_start_child (GTK_PANED (self->paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (self->paned), FALSE);
+  gtk_paned_set_position (GTK_PANED (self->paned), 210);
+  gtk_widget_set_parent (self->paned, GTK_WIDGET (self));
+
+  update_actions (self);
+}
+
+/* --- public API --------------------------------------------------------- */
+
+GtkWidget *
+supa_table_browser_new (void)
+{
+  return g_object_new (SUPA_TYPE_TABLE_BROWSER, NULL);
+}
+
+void
+supa_table_browser_set_client (SupaTableBrowser *self,
+                               SupaClient       *client,
+                               SupaProfile      *profile,
+                               GCancellable     *cancellable)
+{
+  g_return_if_fail (SUPA_IS_TABLE_BROWSER (self));
+  g_return_if_fail (!client || SUPA_IS_CLIENT (client));
+  g_return_if_fail (!profile || SUPA_IS_PROFILE (profile));
+
+  clear_table (self);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->schema);
+  g_clear_object (&self->database);
+  g_set_object (&self->client, client);
+  g_set_object (&self->profile, profile);
+  g_set_object (&self->parent_cancellable, cancellable);
+  supa_table_sidebar_set_tables (self->sidebar, NULL);
+  gtk_stack_set_visible_child_name (self->stack, "overview");
+
+  if (client == NULL)
+    {
+      supa_table_sidebar_set_loading (self->sidebar, FALSE);
+      return;
+    }
+
+  /* Cancelled with the window's, or on the next connection. */
+  self->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    g_cancellable_connect (cancellable, G_CALLBACK (g_cancellable_cancel),
+                           g_object_ref (self->cancellable), g_object_unref);
+  self->database = supa_database_new (client);
+  load_schema (self);
+}
+
+void
+supa_table_browser_set_overview (SupaTableBrowser *self,
+                                 GtkWidget        *overview)
+{
+  g_return_if_fail (SUPA_IS_TABLE_BROWSER (self));
+
+  adw_bin_set_child (self->overview_bin, overview);
+}
+
+const char *
+supa_table_browser_get_page (SupaTableBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+SupaSchema *
+supa_table_browser_get_schema (SupaTableBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), NULL);
+
+  return self->schema;
+}
+
+SupaTableSidebar *
+supa_table_browser_get_sidebar (SupaTableBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), NULL);
+
+  return self->sidebar;
+}
+
+SupaRowModel *
+supa_table_browser_get_row_model (SupaTableBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), NULL);
+
+  return self->model;
+}
+
+GtkColumnView *
+supa_table_browser_get_column_view (SupaTableBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), NULL);
+
+  return self->column_view;
+}
+
+gboolean
+supa_table_browser_open_table (SupaTableBrowser *self,
+                               const char       *name)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), FALSE);
+
+  return supa_table_sidebar_select (self->sidebar, name);
+}
+
+char *
+supa_table_browser_dup_status (SupaTableBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), NULL);
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->readonly_label)))
+    return g_strdup_printf ("%s %s", gtk_label_get_label (self->count_label),
+                            gtk_label_get_label (self->readonly_label));
+
+  return g_strdup (gtk_label_get_label (self->count_label));
+}
+
+const char *
+supa_table_browser_get_error_text (SupaTableBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), NULL);
+
+  return self->error_text;
+}
+
+gboolean
+supa_table_browser_set_filter (SupaTableBrowser *self,
+                               const char       *column,
+                               const char       *op,
+                               const char       *value,
+                               const char       *advanced)
+{
+  GListModel *columns;
+
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), FALSE);
+
+  columns = gtk_drop_down_get_model (self->filter_column);
+  for (guint i = 0; column != NULL && columns != NULL && i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (columns, i);
+
+      if (g_strcmp0 (gtk_string_object_get_string (item), column) == 0)
+        gtk_drop_down_set_selected (self->filter_column, i);
+    }
+
+  for (guint i = 0; op != NULL && filter_ops[i] != NULL; i++)
+    if (g_str_equal (filter_ops[i], op))
+      gtk_drop_down_set_selected (self->filter_op, i);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_value), value != NULL ? value : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_advanced), advanced != NULL ? advanced : "");
+  gtk_toggle_button_set_active (self->filter_button, TRUE);
+
+  return apply_filter (self);
+}
+
+GtkWidget *
+supa_table_browser_edit_cell (SupaTableBrowser *self,
+                              guint             position,
+                              const char       *column)
+{
+  g_autoptr(SupaRow) row = NULL;
+  SupaColumnInfo *info;
+  GtkWidget *anchor = NULL;
+
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), NULL);
+
+  if (self->model == NULL)
+    return NULL;
+
+  info = supa_table_info_lookup_column (current_table (self), column);
+  row = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+  if (info == NULL || row == NULL)
+    return NULL;
+
+  /* Point at the visible cell when there is one. */
+  for (GtkWidget *w = GTK_WIDGET (self->column_view); w != NULL; )
+    {
+      GtkWidget *next;
+
+      if (SUPA_IS_CELL (w) && supa_cell_get_row (SUPA_CELL (w)) == row &&
+          supa_cell_get_column (SUPA_CELL (w)) == info)
+        {
+          anchor = w;
+          break;
+        }
+
+      next = gtk_widget_get_first_child (w);
+      while (next == NULL && w != GTK_WIDGET (self->column_view))
+        {
+          next = gtk_widget_get_next_sibling (w);
+          if (next == NULL)
+            w = gtk_widget_get_parent (w);
+        }
+      if (next == NULL)
+        break;
+      w = next;
+    }
+
+  return begin_edit (self, anchor, row, info);
+}

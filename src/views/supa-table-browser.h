@@ -1,0 +1,74 @@
+/* supa-table-browser.h — the Tables section: table list and row grid
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "supa-client.h"
+#include "supa-profile.h"
+#include "supa-row-model.h"
+#include "supa-table-sidebar.h"
+
+G_BEGIN_DECLS
+
+#define SUPA_TYPE_TABLE_BROWSER (supa_table_browser_get_type ())
+
+G_DECLARE_FINAL_TYPE (SupaTableBrowser, supa_table_browser, SUPA, TABLE_BROWSER, GtkWidget)
+
+/* The sidebar of tables and views beside a grid of the chosen relation's
+ * rows, sorted and filtered on the server, edited in place. Actions:
+ * table.find (filter bar), table.refresh, table.insert, table.delete,
+ * table.count-exact. */
+GtkWidget        *supa_table_browser_new            (void);
+
+/* Loads the schema of @client (NULL disconnects). @profile decides how
+ * deletes are confirmed; @cancellable (the window's) cancels everything. */
+void              supa_table_browser_set_client     (SupaTableBrowser *self,
+                                                     SupaClient       *client,
+                                                     SupaProfile      *profile,
+                                                     GCancellable     *cancellable);
+/* The page shown when no table is open ("Project Overview"). */
+void              supa_table_browser_set_overview   (SupaTableBrowser *self,
+                                                     GtkWidget        *overview);
+
+/* Name of the visible page: "overview", "loading", "schema-error" or
+ * "table". */
+const char       *supa_table_browser_get_page       (SupaTableBrowser *self);
+SupaSchema       *supa_table_browser_get_schema     (SupaTableBrowser *self);
+SupaTableSidebar *supa_table_browser_get_sidebar    (SupaTableBrowser *self);
+/* The open relation's rows, or NULL. */
+SupaRowModel     *supa_table_browser_get_row_model  (SupaTableBrowser *self);
+GtkColumnView    *supa_table_browser_get_column_view(SupaTableBrowser *self);
+/* Opens @name as if picked in the sidebar; FALSE when there is none. */
+gboolean          supa_table_browser_open_table     (SupaTableBrowser *self,
+                                                     const char       *name);
+/* The text of the status bar ("12 rows", the read-only reason…). */
+char             *supa_table_browser_dup_status     (SupaTableBrowser *self);
+/* The error shown over the grid or under the filter bar, or NULL. */
+const char       *supa_table_browser_get_error_text (SupaTableBrowser *self);
+
+/* Fills the filter bar and applies it. @op is one of eq, neq, gt, gte,
+ * lt, lte, like, ilike, is null, is not null, in, cs; @advanced may be
+ * NULL. FALSE (with the message shown inline) when it cannot be parsed. */
+gboolean          supa_table_browser_set_filter     (SupaTableBrowser *self,
+                                                     const char       *column,
+                                                     const char       *op,
+                                                     const char       *value,
+                                                     const char       *advanced);
+
+/* Opens the cell editor on the cell of @column in the row at @position as
+ * Enter on that cell does; returns the editor popover, or NULL. */
+GtkWidget        *supa_table_browser_edit_cell      (SupaTableBrowser *self,
+                                                     guint             position,
+                                                     const char       *column);
+
+/* Parses PostgREST filter syntax (`col=op.value`, `or=(…)`, `and=(…)`,
+ * joined with &) into conditions of @group. */
+gboolean          supa_table_browser_parse_filter   (const char       *text,
+                                                     SupaFilterGroup  *group,
+                                                     GError          **error);
+
+G_END_DECLS

@@ -1,0 +1,363 @@
+/* supa-table-sidebar.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "supa-table-sidebar"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "supa-table-sidebar.h"
+
+struct _SupaTableSidebar
+{
+  GtkWidget           parent_instance;
+
+  GtkFilterListModel *filter_model;
+  GtkSingleSelection *selection;
+  GtkCustomFilter    *filter;
+  char               *search;
+  gboolean            selecting;
+
+  GtkSearchEntry     *search_entry;
+  GtkStack           *stack;
+  GtkListView        *list_view;
+  AdwStatusPage      *empty_page;
+};
+
+G_DEFINE_FINAL_TYPE (SupaTableSidebar, supa_table_sidebar, GTK_TYPE_WIDGET)
+
+enum {
+  TABLE_SELECTED,
+  OVERVIEW_REQUESTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* OpenAPI does not say which relations are views; a relation that takes no
+ * POST is shown as a view (read-only). */
+static gboolean
+table_is_view (SupaTableInfo *table)
+{
+  return !supa_table_info_get_insertable (table);
+}
+
+static gboolean
+filter_func (gpointer item,
+             gpointer user_data)
+{
+  SupaTableSidebar *self = user_data;
+  g_autofree char *name = NULL;
+
+  if (self->search == NULL || *self->search == '\0')
+    return TRUE;
+
+  name = g_utf8_casefold (supa_table_info_get_name (SUPA_TABLE_INFO (item)), -1);
+  return strstr (name, self->search) != NULL;
+}
+
+static void
+update_page (SupaTableSidebar *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0)
+    return;
+
+  if (n > 0)
+    gtk_stack_set_visible_child_name (self->stack, "list");
+  else
+    {
+      adw_status_page_set_title (self->empty_page,
+                                 self->search != NULL && *self->search != '\0'
+                                 ? _("No Matching Tables") : _("No Tables"));
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+    }
+}
+
+static void
+search_changed_cb (SupaTableSidebar *self)
+{
+  g_free (self->search);
+  self->search = g_utf8_casefold (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), -1);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  update_page (self);
+}
+
+static void
+selected_changed_cb (SupaTableSidebar *self)
+{
+  SupaTableInfo *table = gtk_single_selection_get_selected_item (self->selection);
+
+  if (table != NULL && !self->selecting)
+    g_signal_emit (self, signals[TABLE_SELECTED], 0, table);
+}
+
+static void
+overview_clicked_cb (SupaTableSidebar *self)
+{
+  self->selecting = TRUE;
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  self->selecting = FALSE;
+  g_signal_emit (self, signals[OVERVIEW_REQUESTED], 0);
+}
+
+static void
+setup_item_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *image = gtk_image_new ();
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (image),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_box_append (GTK_BOX (box), image);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+bind_item_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item)
+{
+  SupaTableInfo *table = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *image = gtk_widget_get_first_child (box);
+  GtkWidget *label = gtk_widget_get_next_sibling (image);
+  gboolean view = table_is_view (table);
+  const char *comment = supa_table_info_get_comment (table);
+  g_autofree char *tooltip = NULL;
+
+  gtk_image_set_from_icon_name (GTK_IMAGE (image), view ? "view-reveal-symbolic" : "view-grid-symbolic");
+  gtk_label_set_label (GTK_LABEL (label), supa_table_info_get_name (table));
+
+  /* Translators: tooltip of a relation in the table list; first %s is "Table" or "View", second its comment */
+  tooltip = g_strdup_printf (_("%s — %s"), view ? _("View") : _("Table"),
+                             comment != NULL && *comment != '\0' ? comment : supa_table_info_get_name (table));
+  gtk_widget_set_tooltip_text (box, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (image),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, view ? _("View") : _("Table"),
+                                  -1);
+}
+
+static void
+supa_table_sidebar_dispose (GObject *object)
+{
+  SupaTableSidebar *self = SUPA_TABLE_SIDEBAR (object);
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+
+  g_clear_object (&self->selection);
+  g_clear_object (&self->filter);
+  self->filter_model = NULL;
+  g_clear_pointer (&self->search, g_free);
+
+  G_OBJECT_CLASS (supa_table_sidebar_parent_class)->dispose (object);
+}
+
+static void
+supa_table_sidebar_class_init (SupaTableSidebarClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = supa_table_sidebar_dispose;
+
+  signals[TABLE_SELECTED] =
+    g_signal_new ("table-selected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SUPA_TYPE_TABLE_INFO);
+  signals[OVERVIEW_REQUESTED] =
+    g_signal_new ("overview-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "supa-table-sidebar");
+}
+
+static void
+supa_table_sidebar_init (SupaTableSidebar *self)
+{
+  g_autoptr(GtkListItemFactory) factory = NULL;
+  GtkWidget *overview;
+  GtkWidget *overview_box;
+  GtkWidget *scrolled;
+  GtkWidget *spinner;
+  GtkWidget *separator;
+
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
+                                  GTK_ORIENTATION_VERTICAL);
+  gtk_widget_set_size_request (GTK_WIDGET (self), 160, -1);
+
+  self->search_entry = GTK_SEARCH_ENTRY (gtk_search_entry_new ());
+  g_object_set (self->search_entry, "placeholder-text", _("Search tables"), NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->search_entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Search tables and views"),
+                                  -1);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->search_entry), 6);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->search_entry), 6);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->search_entry), 6);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->search_entry), 6);
+  g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
+  gtk_widget_set_parent (GTK_WIDGET (self->search_entry), GTK_WIDGET (self));
+
+  overview = gtk_button_new ();
+  overview_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_box_append (GTK_BOX (overview_box), gtk_image_new_from_icon_name ("go-home-symbolic"));
+  gtk_box_append (GTK_BOX (overview_box), gtk_label_new_with_mnemonic (_("Project _Overview")));
+  gtk_button_set_child (GTK_BUTTON (overview), overview_box);
+  gtk_widget_set_name (overview, "overview-button");
+  gtk_widget_add_css_class (overview, "flat");
+  gtk_widget_set_margin_start (overview, 6);
+  gtk_widget_set_margin_end (overview, 6);
+  gtk_widget_set_margin_bottom (overview, 6);
+  gtk_widget_set_tooltip_text (overview, _("Show the project's keys and service checks"));
+  g_signal_connect_swapped (overview, "clicked", G_CALLBACK (overview_clicked_cb), self);
+  gtk_widget_set_parent (overview, GTK_WIDGET (self));
+
+  separator = gtk_separator_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_widget_set_parent (separator, GTK_WIDGET (self));
+
+  self->filter = gtk_custom_filter_new (filter_func, self, NULL);
+  self->filter_model = gtk_filter_list_model_new (NULL, GTK_FILTER (g_object_ref (self->filter)));
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (self->filter_model));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (selected_changed_cb), self);
+  g_signal_connect_swapped (self->filter_model, "items-changed", G_CALLBACK (update_page), self);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_item_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_item_cb), NULL);
+
+  self->list_view = GTK_LIST_VIEW (gtk_list_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)),
+                                                      g_object_ref (factory)));
+  gtk_widget_set_name (GTK_WIDGET (self->list_view), "tables-list");
+  gtk_widget_add_css_class (GTK_WIDGET (self->list_view), "navigation-sidebar");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Tables and views"),
+                                  -1);
+
+  scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->list_view));
+
+  spinner = gtk_spinner_new ();
+  gtk_spinner_set_spinning (GTK_SPINNER (spinner), TRUE);
+  gtk_widget_set_size_request (spinner, 24, 24);
+  gtk_widget_set_halign (spinner, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (spinner, GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (spinner),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Loading tables"), -1);
+
+  self->empty_page = ADW_STATUS_PAGE (adw_status_page_new ());
+  adw_status_page_set_title (self->empty_page, _("No Tables"));
+  gtk_widget_add_css_class (GTK_WIDGET (self->empty_page), "compact");
+
+  self->stack = GTK_STACK (gtk_stack_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->stack), TRUE);
+  gtk_stack_add_named (self->stack, scrolled, "list");
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->empty_page), "empty");
+  gtk_stack_add_named (self->stack, spinner, "loading");
+  gtk_stack_set_visible_child_name (self->stack, "empty");
+  gtk_widget_set_parent (GTK_WIDGET (self->stack), GTK_WIDGET (self));
+}
+
+GtkWidget *
+supa_table_sidebar_new (void)
+{
+  return g_object_new (SUPA_TYPE_TABLE_SIDEBAR, NULL);
+}
+
+void
+supa_table_sidebar_set_tables (SupaTableSidebar *self,
+                               GListModel       *tables)
+{
+  g_return_if_fail (SUPA_IS_TABLE_SIDEBAR (self));
+  g_return_if_fail (!tables || G_IS_LIST_MODEL (tables));
+
+  self->selecting = TRUE;
+  gtk_filter_list_model_set_model (self->filter_model, tables);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  self->selecting = FALSE;
+  update_page (self);
+}
+
+void
+supa_table_sidebar_set_loading (SupaTableSidebar *self,
+                                gboolean          loading)
+{
+  g_return_if_fail (SUPA_IS_TABLE_SIDEBAR (self));
+
+  if (loading)
+    gtk_stack_set_visible_child_name (self->stack, "loading");
+  else
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      update_page (self);
+    }
+}
+
+GListModel *
+supa_table_sidebar_get_visible_tables (SupaTableSidebar *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_SIDEBAR (self), NULL);
+
+  return G_LIST_MODEL (self->filter_model);
+}
+
+SupaTableInfo *
+supa_table_sidebar_get_selected (SupaTableSidebar *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_SIDEBAR (self), NULL);
+
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+gboolean
+supa_table_sidebar_select (SupaTableSidebar *self,
+                           const char       *name)
+{
+  GListModel *model;
+
+  g_return_val_if_fail (SUPA_IS_TABLE_SIDEBAR (self), FALSE);
+
+  if (name == NULL)
+    {
+      gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+      return TRUE;
+    }
+
+  model = G_LIST_MODEL (self->filter_model);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(SupaTableInfo) table = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (supa_table_info_get_name (table), name) == 0)
+        {
+          gtk_single_selection_set_selected (self->selection, i);
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+void
+supa_table_sidebar_set_search_text (SupaTableSidebar *self,
+                                    const char       *text)
+{
+  g_return_if_fail (SUPA_IS_TABLE_SIDEBAR (self));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text != NULL ? text : "");
+  search_changed_cb (self);
+}

@@ -1,0 +1,37 @@
+/* supa-table-sidebar.h — the list of tables and views of the table browser
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "supa-schema.h"
+
+G_BEGIN_DECLS
+
+#define SUPA_TYPE_TABLE_SIDEBAR (supa_table_sidebar_get_type ())
+
+G_DECLARE_FINAL_TYPE (SupaTableSidebar, supa_table_sidebar, SUPA, TABLE_SIDEBAR, GtkWidget)
+
+/* A search entry over the tables and views of a schema, and a "Project
+ * Overview" row. Signals: "table-selected" (SupaTableInfo), emitted when
+ * the user picks a relation; "overview-requested". */
+GtkWidget     *supa_table_sidebar_new                (void);
+/* @tables: a GListModel of SupaTableInfo, or NULL while nothing is loaded. */
+void           supa_table_sidebar_set_tables         (SupaTableSidebar *self,
+                                                      GListModel       *tables);
+void           supa_table_sidebar_set_loading        (SupaTableSidebar *self,
+                                                      gboolean          loading);
+/* The relations shown after the search (a GListModel of SupaTableInfo). */
+GListModel    *supa_table_sidebar_get_visible_tables (SupaTableSidebar *self);
+SupaTableInfo *supa_table_sidebar_get_selected       (SupaTableSidebar *self);
+/* Selects the relation named @name (emitting "table-selected"); FALSE when
+ * it is not shown. NULL clears the selection. */
+gboolean       supa_table_sidebar_select             (SupaTableSidebar *self,
+                                                      const char       *name);
+void           supa_table_sidebar_set_search_text    (SupaTableSidebar *self,
+                                                      const char       *text);
+
+G_END_DECLS

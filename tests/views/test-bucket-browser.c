@@ -1,0 +1,846 @@
+/* test-bucket-browser.c — the Storage section against supabase-local (seed
+ * "demo"): buckets with badges, folder navigation, folders created,
+ * renamed and deleted, files dropped from a file manager (checked byte for
+ * byte through REST), pre-flight refusals, and signed URLs.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "supa-bucket-browser.h"
+#include "supa-bucket-dialog.h"
+#include "supa-test-server.h"
+#include "supa-transfer-list.h"
+#include "views-test-util.h"
+
+static SupaTestServer *server;
+
+typedef struct
+{
+  GtkWindow         *window;
+  SupaBucketBrowser *browser;
+  SupaClient        *client;
+  SupaProfile       *profile;
+  GCancellable      *cancellable;
+  char              *tmpdir;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->cancellable = g_cancellable_new ();
+  f->client = supa_client_new (server->url, server->service_role_key, NULL);
+  f->profile = supa_profile_new ("test");
+  supa_profile_set_name (f->profile, "Test");
+  supa_profile_set_url (f->profile, server->url);
+  f->tmpdir = g_dir_make_tmp ("bucket-browser-XXXXXX", NULL);
+  g_assert_nonnull (f->tmpdir);
+
+  f->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (f->window, 1100, 700);
+  f->browser = SUPA_BUCKET_BROWSER (supa_bucket_browser_new ());
+  gtk_window_set_child (f->window, GTK_WIDGET (f->browser));
+  gtk_window_present (f->window);
+
+  supa_bucket_browser_set_client (f->browser, f->client, f->profile, f->cancellable);
+  views_test_wait_until (!supa_bucket_browser_get_loading_buckets (f->browser) &&
+                         g_list_model_get_n_items (supa_bucket_browser_get_buckets (f->browser)) >= 2);
+}
+
+static void
+close_dialogs (void)
+{
+  GtkWindow *dialog;
+
+  while ((dialog = views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL)) != NULL)
+    gtk_window_destroy (dialog);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  close_dialogs ();
+  g_cancellable_cancel (f->cancellable);
+  gtk_window_destroy (f->window);
+  views_test_spin (50);
+  g_clear_object (&f->client);
+  g_clear_object (&f->profile);
+  g_clear_object (&f->cancellable);
+  g_clear_pointer (&f->tmpdir, g_free);
+}
+
+/* --- helpers ------------------------------------------------------------ */
+
+static SupaTestResponse *
+storage_get (const char *path)
+{
+  g_autofree char *bearer = g_strconcat ("Bearer ", server->service_role_key, NULL);
+  g_autofree char *url = g_strconcat ("/storage/v1/object/", path, NULL);
+  const char *headers[] = { "apikey", server->service_role_key, "Authorization", bearer, NULL };
+
+  return supa_test_request (server, "GET", url, headers, NULL, NULL, 0);
+}
+
+static void
+wait_folder (Fixture *f)
+{
+  SupaFolderModel *model = supa_bucket_browser_get_folder_model (f->browser);
+
+  g_assert_nonnull (model);
+  views_test_wait_until (!supa_folder_model_get_loading (model) && supa_folder_model_get_complete (model));
+  views_test_spin (50);
+}
+
+static char *
+folder_names (Fixture *f)
+{
+  GListModel *model = G_LIST_MODEL (supa_bucket_browser_get_folder_model (f->browser));
+  GString *names = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(SupaObjectInfo) info = g_list_model_get_item (model, i);
+
+      g_string_append_printf (names, "%s%s%s", names->len > 0 ? "," : "",
+                              supa_object_info_get_name (info),
+                              supa_object_info_get_is_folder (info) ? "/" : "");
+    }
+
+  return g_string_free (names, FALSE);
+}
+
+static gboolean
+folder_has (Fixture    *f,
+            const char *entry)
+{
+  g_autofree char *names = folder_names (f);
+  g_autofree char *wrapped = g_strconcat (",", names, ",", NULL);
+  g_autofree char *needle = g_strconcat (",", entry, ",", NULL);
+
+  return strstr (wrapped, needle) != NULL;
+}
+
+static void
+open_bucket (Fixture    *f,
+             const char *id)
+{
+  g_assert_true (supa_bucket_browser_open_bucket (f->browser, id));
+  g_assert_cmpstr (supa_bucket_get_id (supa_bucket_browser_get_bucket (f->browser)), ==, id);
+  wait_folder (f);
+}
+
+static guint
+position_of (Fixture    *f,
+             const char *name)
+{
+  GListModel *model = G_LIST_MODEL (supa_bucket_browser_get_folder_model (f->browser));
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(SupaObjectInfo) info = g_list_model_get_item (model, i);
+
+      if (g_str_equal (supa_object_info_get_name (info), name))
+        return i;
+    }
+
+  g_error ("%s is not in the folder (%s)", name, folder_names (f));
+  return 0;
+}
+
+static GtkShortcut *
+find_shortcut (GtkWidget  *widget,
+               const char *accelerator)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  g_autoptr(GtkShortcutTrigger) wanted = gtk_shortcut_trigger_parse_string (accelerator);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_ALTERNATIVE_TRIGGER (trigger))
+            {
+              if (gtk_shortcut_trigger_equal (gtk_alternative_trigger_get_first (GTK_ALTERNATIVE_TRIGGER (trigger)), wanted) ||
+                  gtk_shortcut_trigger_equal (gtk_alternative_trigger_get_second (GTK_ALTERNATIVE_TRIGGER (trigger)), wanted))
+                return shortcut;
+            }
+          else if (gtk_shortcut_trigger_equal (trigger, wanted))
+            return shortcut;
+        }
+    }
+
+  return NULL;
+}
+
+static void
+press_shortcut (Fixture    *f,
+                const char *accelerator)
+{
+  GtkShortcut *shortcut = find_shortcut (GTK_WIDGET (f->browser), accelerator);
+
+  g_assert_nonnull (shortcut);
+  g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut),
+                                               GTK_SHORTCUT_ACTION_EXCLUSIVE,
+                                               GTK_WIDGET (f->browser),
+                                               gtk_shortcut_get_arguments (shortcut)));
+}
+
+static GFile *
+write_file (const char *dir,
+            const char *relative,
+            GBytes     *bytes)
+{
+  g_autofree char *path = g_build_filename (dir, relative, NULL);
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  g_file_set_contents (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  g_assert_no_error (error);
+  return g_file_new_for_path (path);
+}
+
+static GBytes *
+random_bytes (gsize size)
+{
+  guint8 *data = g_malloc (size);
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) g_random_int_range (0, 256);
+  return g_bytes_new_take (data, size);
+}
+
+static void
+drop_files (Fixture *f,
+            GFile  **files,
+            gsize    n_files)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_array (files, n_files));
+  g_assert_true (supa_bucket_browser_drop (f->browser, &value, NULL));
+}
+
+static gboolean
+all_transfers_finished (SupaTransferQueue *queue)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queue)); i++)
+    {
+      g_autoptr(SupaTransfer) transfer = g_list_model_get_item (G_LIST_MODEL (queue), i);
+      SupaTransferState state = supa_transfer_get_state (transfer);
+
+      if (state != SUPA_TRANSFER_DONE && state != SUPA_TRANSFER_FAILED && state != SUPA_TRANSFER_CANCELLED)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static SupaTransfer *
+find_transfer (SupaTransferQueue *queue,
+               const char        *path)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queue)); i++)
+    {
+      g_autoptr(SupaTransfer) transfer = g_list_model_get_item (G_LIST_MODEL (queue), i);
+
+      if (g_str_equal (supa_transfer_get_path (transfer), path))
+        return g_steal_pointer (&transfer);
+    }
+  return NULL;
+}
+
+static gboolean
+has_transfers (SupaTransferQueue  *queue,
+               const char * const *paths)
+{
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      g_autoptr(SupaTransfer) transfer = find_transfer (queue, paths[i]);
+
+      if (transfer == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* --- tests -------------------------------------------------------------- */
+
+static void
+test_buckets (Fixture       *f,
+              gconstpointer  data)
+{
+  GtkListBox *list = supa_bucket_browser_get_bucket_list (f->browser);
+  GtkWidget *avatars = views_test_find_widget (GTK_WIDGET (list), GTK_TYPE_LIST_BOX_ROW, "avatars");
+  GtkWidget *documents = views_test_find_widget (GTK_WIDGET (list), GTK_TYPE_LIST_BOX_ROW, "documents");
+  GtkWidget *badge;
+  g_autofree char *text = NULL;
+  g_autofree char *limit = NULL;
+  g_autofree char *expected = NULL;
+
+  g_assert_nonnull (avatars);
+  g_assert_nonnull (documents);
+
+  badge = views_test_find_widget (avatars, GTK_TYPE_LABEL, "bucket-badge");
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (badge)), ==, "Public");
+  badge = views_test_find_widget (documents, GTK_TYPE_LABEL, "bucket-badge");
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (badge)), ==, "Private");
+
+  /* The limits a user needs before uploading. */
+  text = views_test_collect_text (avatars);
+  limit = g_format_size (5000000);
+  expected = g_strconcat ("Up to ", limit, NULL);
+  g_assert_nonnull (strstr (text, expected));
+  g_assert_nonnull (strstr (text, "image/*"));
+
+  g_assert_cmpstr (supa_bucket_browser_get_page (f->browser), ==, "no-bucket");
+}
+
+static void
+test_navigate (Fixture       *f,
+               gconstpointer  data)
+{
+  GtkColumnView *view = supa_bucket_browser_get_column_view (f->browser);
+  g_autofree char *names = NULL;
+  g_autofree char *crumbs = NULL;
+
+  open_bucket (f, "documents");
+  g_assert_cmpstr (supa_bucket_browser_get_page (f->browser), ==, "files");
+  g_assert_true (folder_has (f, "reports/"));
+  g_assert_true (folder_has (f, "config/"));
+  g_assert_true (folder_has (f, "notes/"));
+  g_assert_true (folder_has (f, "README.md"));
+  /* Folders first. */
+  g_assert_cmpuint (position_of (f, "README.md"), >, position_of (f, "reports"));
+
+  /* Enter (the column view's activate) opens a folder. */
+  g_signal_emit_by_name (view, "activate", position_of (f, "reports"));
+  g_assert_cmpstr (supa_bucket_browser_get_prefix (f->browser), ==, "reports");
+  wait_folder (f);
+  names = folder_names (f);
+  g_assert_cmpstr (names, ==, "2024/,summary.txt");
+  crumbs = views_test_collect_text (supa_bucket_browser_get_path_bar (f->browser));
+  g_assert_nonnull (strstr (crumbs, "documents"));
+  g_assert_nonnull (strstr (crumbs, "reports"));
+
+  g_signal_emit_by_name (view, "activate", position_of (f, "2024"));
+  g_assert_cmpstr (supa_bucket_browser_get_prefix (f->browser), ==, "reports/2024");
+  wait_folder (f);
+  g_assert_true (folder_has (f, "q1-sales.csv"));
+
+  /* Backspace goes up, twice to the root. */
+  press_shortcut (f, "BackSpace");
+  g_assert_cmpstr (supa_bucket_browser_get_prefix (f->browser), ==, "reports");
+  wait_folder (f);
+  press_shortcut (f, "BackSpace");
+  g_assert_cmpstr (supa_bucket_browser_get_prefix (f->browser), ==, "");
+  wait_folder (f);
+  g_assert_true (folder_has (f, "README.md"));
+}
+
+static void
+test_create_folder (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SupaTestResponse) response = NULL;
+
+  open_bucket (f, "documents");
+
+  /* The path rules refuse ".." before anything is sent. */
+  g_assert_false (supa_bucket_browser_create_folder (f->browser, "..", &error));
+  g_assert_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_false (supa_bucket_browser_create_folder (f->browser, "reports", &error));
+  g_assert_error (error, SUPA_ERROR, SUPA_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  g_assert_true (supa_bucket_browser_create_folder (f->browser, "Invoices 2025", &error));
+  g_assert_no_error (error);
+  views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+  wait_folder (f);
+  g_assert_true (folder_has (f, "Invoices 2025/"));
+
+  response = storage_get ("documents/Invoices%202025/.emptyFolderPlaceholder");
+  g_assert_cmpuint (response->status, ==, 200);
+}
+
+static void
+test_drop_upload (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GBytes) photo = random_bytes (300 * 1024);
+  g_autoptr(GBytes) nested = g_bytes_new_static ("hello from a dropped folder\n", 28);
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFile) tree = NULL;
+  g_autoptr(GFile) inner = NULL;
+  g_autofree char *tree_path = g_build_filename (f->tmpdir, "dropped-tree", NULL);
+  SupaTransferQueue *queue;
+  GtkListBox *rows;
+  GFile *files[2];
+
+  file = write_file (f->tmpdir, "drop-photo.bin", photo);
+  inner = write_file (f->tmpdir, "dropped-tree/sub/hello.txt", nested);
+  tree = g_file_new_for_path (tree_path);
+
+  open_bucket (f, "documents");
+  queue = supa_bucket_browser_get_transfer_queue (f->browser);
+  g_assert_nonnull (queue);
+
+  files[0] = file;
+  files[1] = tree;
+  drop_files (f, files, 2);
+
+  views_test_wait_until (g_list_model_get_n_items (G_LIST_MODEL (queue)) == 2);
+  g_assert_null (views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL));
+
+  /* Each transfer has a row with a progress bar and a status line. */
+  rows = supa_transfer_list_get_list_box (SUPA_TRANSFER_LIST (supa_bucket_browser_get_transfer_list (f->browser)));
+  g_assert_nonnull (gtk_list_box_get_row_at_index (rows, 0));
+  g_assert_nonnull (gtk_list_box_get_row_at_index (rows, 1));
+  g_assert_nonnull (views_test_find_widget (GTK_WIDGET (gtk_list_box_get_row_at_index (rows, 0)), GTK_TYPE_PROGRESS_BAR, NULL));
+
+  views_test_wait_until (all_transfers_finished (queue));
+  {
+    g_autoptr(SupaTransfer) t1 = find_transfer (queue, "drop-photo.bin");
+    g_autoptr(SupaTransfer) t2 = find_transfer (queue, "dropped-tree/sub/hello.txt");
+    g_autofree char *status = NULL;
+    GtkWidget *bar;
+
+    g_assert_nonnull (t1);
+    g_assert_nonnull (t2);
+    g_assert_cmpint (supa_transfer_get_state (t1), ==, SUPA_TRANSFER_DONE);
+    g_assert_cmpint (supa_transfer_get_state (t2), ==, SUPA_TRANSFER_DONE);
+    status = supa_transfer_format_status (t1);
+    g_assert_nonnull (strstr (status, "Done"));
+
+    bar = views_test_find_widget (GTK_WIDGET (gtk_list_box_get_row_at_index (rows, 0)), GTK_TYPE_PROGRESS_BAR, NULL);
+    views_test_wait_until (gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar)) == 1.0);
+  }
+
+  /* The bytes that arrived are the bytes dropped. */
+  {
+    g_autoptr(SupaTestResponse) a = storage_get ("documents/drop-photo.bin");
+    g_autoptr(SupaTestResponse) b = storage_get ("documents/dropped-tree/sub/hello.txt");
+
+    g_assert_cmpuint (a->status, ==, 200);
+    g_assert_true (g_bytes_equal (a->body, photo));
+    g_assert_cmpuint (b->status, ==, 200);
+    g_assert_true (g_bytes_equal (b->body, nested));
+  }
+
+  /* The open folder refreshes by itself. */
+  views_test_wait_until (folder_has (f, "dropped-tree/") && folder_has (f, "drop-photo.bin"));
+}
+
+static void
+test_preflight_refused (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GBytes) text = g_bytes_new_static ("not an image\n", 13);
+  g_autoptr(GBytes) png = random_bytes (2048);
+  g_autoptr(GFile) txt_file = NULL;
+  g_autoptr(GFile) png_file = NULL;
+  SupaTransferQueue *queue;
+  GtkWindow *dialog;
+  GFile *files[2];
+
+  txt_file = write_file (f->tmpdir, "notes-for-avatars.txt", text);
+  png_file = write_file (f->tmpdir, "new-face.png", png);
+
+  open_bucket (f, "avatars");
+  queue = supa_bucket_browser_get_transfer_queue (f->browser);
+
+  files[0] = txt_file;
+  files[1] = png_file;
+  drop_files (f, files, 2);
+
+  views_test_wait_until ((dialog = views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL)) != NULL);
+  g_assert_cmpstr (gtk_widget_get_name (GTK_WIDGET (dialog)), ==, "refused-dialog");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "notes-for-avatars.txt"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "text/plain"));
+  g_assert_null (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "new-face.png"));
+
+  /* Only the image was queued. */
+  g_assert_null (find_transfer (queue, "notes-for-avatars.txt"));
+  {
+    g_autoptr(SupaTransfer) t = find_transfer (queue, "new-face.png");
+
+    g_assert_nonnull (t);
+    views_test_wait_until (supa_transfer_get_state (t) == SUPA_TRANSFER_DONE ||
+                           supa_transfer_get_state (t) == SUPA_TRANSFER_FAILED);
+    g_assert_cmpint (supa_transfer_get_state (t), ==, SUPA_TRANSFER_DONE);
+  }
+
+  {
+    g_autoptr(SupaTestResponse) refused = storage_get ("avatars/notes-for-avatars.txt");
+    g_autoptr(SupaTestResponse) sent = storage_get ("avatars/new-face.png");
+
+    g_assert_cmpuint (refused->status, !=, 200);
+    g_assert_cmpuint (sent->status, ==, 200);
+    g_assert_true (g_bytes_equal (sent->body, png));
+  }
+
+  /* The pure check agrees. */
+  {
+    SupaBucket *avatars = supa_bucket_browser_get_bucket (f->browser);
+    g_autofree char *big = supa_bucket_browser_preflight (avatars, "image/png", 6 * 1000 * 1000);
+    g_autofree char *ok = supa_bucket_browser_preflight (avatars, "image/jpeg", 1000);
+
+    g_assert_nonnull (big);
+    g_assert_null (ok);
+  }
+}
+
+static void
+test_rename_delete_folder (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *names[] = { "settings", NULL };
+
+  open_bucket (f, "documents");
+
+  g_assert_true (supa_bucket_browser_rename (f->browser, "config", "settings", &error));
+  g_assert_no_error (error);
+  views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+  wait_folder (f);
+  g_assert_true (folder_has (f, "settings/"));
+  g_assert_false (folder_has (f, "config/"));
+  {
+    g_autoptr(SupaTestResponse) moved = storage_get ("documents/settings/app-settings.json");
+    g_autoptr(SupaTestResponse) gone = storage_get ("documents/config/app-settings.json");
+
+    g_assert_cmpuint (moved->status, ==, 200);
+    g_assert_nonnull (strstr (supa_test_response_text (moved), "\"theme\""));
+    g_assert_cmpuint (gone->status, !=, 200);
+  }
+
+  /* A file rename too. */
+  g_assert_true (supa_bucket_browser_rename (f->browser, "README.md", "READ ME.md", &error));
+  views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+  wait_folder (f);
+  g_assert_true (folder_has (f, "READ ME.md"));
+
+  g_assert_cmpuint (supa_bucket_browser_select_names (f->browser, names), ==, 1);
+  supa_bucket_browser_delete_selected (f->browser);
+  views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+  wait_folder (f);
+  g_assert_false (folder_has (f, "settings/"));
+  {
+    g_autoptr(SupaTestResponse) gone = storage_get ("documents/settings/app-settings.json");
+
+    g_assert_cmpuint (gone->status, !=, 200);
+  }
+}
+
+static void
+clipboard_read_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  char **out = user_data;
+
+  *out = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, NULL);
+  if (*out == NULL)
+    *out = g_strdup ("");
+}
+
+static void
+test_signed_url (Fixture       *f,
+                 gconstpointer  data)
+{
+  const char *names[] = { "summary.txt", NULL };
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (f->browser));
+  g_autofree char *url = NULL;
+  g_autoptr(SupaTestResponse) response = NULL;
+
+  gdk_clipboard_set_text (clipboard, "nothing yet");
+  open_bucket (f, "documents");
+  supa_bucket_browser_open_folder (f->browser, "reports");
+  wait_folder (f);
+  g_assert_cmpuint (supa_bucket_browser_select_names (f->browser, names), ==, 1);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "storage.copy-signed-url", "u", 3600));
+  /* The URL replaces what was on the clipboard once the server signed it. */
+  for (guint attempt = 0; url == NULL; attempt++)
+    {
+      g_autofree char *text = NULL;
+
+      g_assert_cmpuint (attempt, <, 100);
+      gdk_clipboard_read_text_async (clipboard, NULL, clipboard_read_cb, &text);
+      views_test_wait_until (text != NULL);
+      if (g_str_has_prefix (text, server->url))
+        url = g_steal_pointer (&text);
+      else
+        views_test_spin (100);
+    }
+
+  g_assert_nonnull (strstr (url, "token="));
+  /* Anyone with the URL can read the private object, without a key. */
+  response = supa_test_request (server, "GET", url + strlen (server->url), NULL, NULL, NULL, 0);
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpstr (supa_test_response_text (response), ==,
+                   "Revenue grew 11% from Q1 to Q2.\nWidgets remain the volume leader.\n");
+}
+
+static gboolean
+has_bucket (Fixture    *f,
+            const char *id)
+{
+  GListModel *buckets = supa_bucket_browser_get_buckets (f->browser);
+
+  for (guint i = 0; i < g_list_model_get_n_items (buckets); i++)
+    {
+      g_autoptr(SupaBucket) bucket = g_list_model_get_item (buckets, i);
+
+      if (g_str_equal (supa_bucket_get_id (bucket), id))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_bucket_crud (Fixture       *f,
+                  gconstpointer  data)
+{
+  SupaBucketDialog *dialog;
+  GtkWindow *confirm;
+  GtkWidget *entry;
+  g_autoptr(SupaTestResponse) response = NULL;
+  g_autofree char *bearer = g_strconcat ("Bearer ", server->service_role_key, NULL);
+  const char *headers[] = { "apikey", server->service_role_key, "Authorization", bearer, NULL };
+  JsonObject *object;
+  JsonArray *types;
+
+  /* New Bucket: a bad MIME type is refused in the dialog. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "storage.new-bucket", NULL));
+  views_test_wait_until ((dialog = (SupaBucketDialog *) views_test_find_toplevel (SUPA_TYPE_BUCKET_DIALOG, NULL)) != NULL);
+  supa_bucket_dialog_set_values (dialog, "press-kit", TRUE, 2.5, 1, "image/png, pdf");
+  supa_bucket_dialog_save (dialog);
+  g_assert_nonnull (supa_bucket_dialog_get_error_text (dialog));
+  g_assert_nonnull (strstr (supa_bucket_dialog_get_error_text (dialog), "pdf"));
+
+  supa_bucket_dialog_set_values (dialog, "press-kit", TRUE, 2.5, 1, "image/png, application/*");
+  supa_bucket_dialog_save (dialog);
+  views_test_wait_until (views_test_find_toplevel (SUPA_TYPE_BUCKET_DIALOG, NULL) == NULL);
+  views_test_wait_until (has_bucket (f, "press-kit"));
+  /* The new bucket is opened. */
+  views_test_wait_until (supa_bucket_browser_get_bucket (f->browser) != NULL &&
+                         g_str_equal (supa_bucket_get_id (supa_bucket_browser_get_bucket (f->browser)), "press-kit"));
+
+  response = supa_test_request (server, "GET", "/storage/v1/bucket/press-kit", headers, NULL, NULL, 0);
+  g_assert_cmpuint (response->status, ==, 200);
+  object = json_node_get_object (response->json);
+  g_assert_true (json_object_get_boolean_member (object, "public"));
+  g_assert_cmpint (json_object_get_int_member (object, "file_size_limit"), ==, 2500000);
+  types = json_object_get_array_member (object, "allowed_mime_types");
+  g_assert_cmpuint (json_array_get_length (types), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (types, 1), ==, "application/*");
+
+  /* Delete asks for the bucket's name before it can go ahead. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "storage.delete-bucket", NULL));
+  views_test_wait_until ((confirm = views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL)) != NULL);
+  entry = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (confirm));
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (confirm), "confirm"));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "press");
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (confirm), "confirm"));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "press-kit");
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (confirm), "confirm"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (confirm), "confirm");
+  gtk_window_destroy (confirm);
+
+  views_test_wait_until (!has_bucket (f, "press-kit") && !supa_bucket_browser_get_busy (f->browser));
+  g_assert_null (supa_bucket_browser_get_bucket (f->browser));
+  g_clear_pointer (&response, supa_test_response_free);
+  response = supa_test_request (server, "GET", "/storage/v1/bucket/press-kit", headers, NULL, NULL, 0);
+  g_assert_cmpuint (response->status, !=, 200);
+}
+
+static void
+test_conflict_keep_both (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GBytes) first = g_bytes_new_static ("first version\n", 14);
+  g_autoptr(GBytes) second = g_bytes_new_static ("second version\n", 15);
+  g_autoptr(GFile) file = NULL;
+  SupaTransferQueue *queue;
+  GtkWindow *dialog;
+  GtkWidget *check;
+  GFile *files[1];
+
+  open_bucket (f, "documents");
+  queue = supa_bucket_browser_get_transfer_queue (f->browser);
+
+  file = write_file (f->tmpdir, "twice.txt", first);
+  files[0] = file;
+  drop_files (f, files, 1);
+  views_test_wait_until (folder_has (f, "twice.txt"));
+  views_test_wait_until (all_transfers_finished (queue));
+
+  /* The same name again: the user is asked, and keeps both. */
+  g_object_unref (file);
+  file = write_file (f->tmpdir, "twice.txt", second);
+  files[0] = file;
+  drop_files (f, files, 1);
+  views_test_wait_until ((dialog = views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL)) != NULL);
+  g_assert_cmpstr (gtk_widget_get_name (GTK_WIDGET (dialog)), ==, "conflict-dialog");
+  check = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  gtk_window_destroy (dialog);
+
+  views_test_wait_until (folder_has (f, "twice (1).txt"));
+  views_test_wait_until (all_transfers_finished (queue));
+  {
+    g_autoptr(SupaTestResponse) kept = storage_get ("documents/twice.txt");
+    g_autoptr(SupaTestResponse) added = storage_get ("documents/twice%20(1).txt");
+
+    g_assert_true (g_bytes_equal (kept->body, first));
+    g_assert_cmpuint (added->status, ==, 200);
+    g_assert_true (g_bytes_equal (added->body, second));
+  }
+}
+
+static void
+test_sort_search (Fixture       *f,
+                  gconstpointer  data)
+{
+  GtkColumnView *view = supa_bucket_browser_get_column_view (f->browser);
+  GListModel *columns = gtk_column_view_get_columns (view);
+  g_autoptr(GtkColumnViewColumn) name_column = g_list_model_get_item (columns, 0);
+  g_autoptr(GtkColumnViewColumn) size_column = g_list_model_get_item (columns, 1);
+  SupaFolderModel *model;
+  GtkWidget *search;
+
+  open_bucket (f, "documents");
+  supa_bucket_browser_open_folder (f->browser, "reports/2024");
+  wait_folder (f);
+  model = supa_bucket_browser_get_folder_model (f->browser);
+
+  /* A header click sorts on the server's side of the model. */
+  gtk_column_view_sort_by_column (view, size_column, GTK_SORT_DESCENDING);
+  g_assert_cmpint (supa_folder_model_get_sort (model), ==, SUPA_FOLDER_SORT_SIZE);
+  g_assert_true (supa_folder_model_get_descending (model));
+  gtk_column_view_sort_by_column (view, name_column, GTK_SORT_DESCENDING);
+  g_assert_cmpint (supa_folder_model_get_sort (model), ==, SUPA_FOLDER_SORT_NAME);
+  wait_folder (f);
+  {
+    g_autofree char *names = folder_names (f);
+
+    g_assert_cmpstr (names, ==, "q2-sales.csv,q1-sales.csv");
+  }
+
+  /* Searching filters the folder by name. */
+  search = views_test_find_widget (GTK_WIDGET (f->browser), GTK_TYPE_SEARCH_ENTRY, NULL);
+  gtk_editable_set_text (GTK_EDITABLE (search), "q1");
+  views_test_wait_until (g_strcmp0 (supa_folder_model_get_search (model), "q1") == 0);
+  wait_folder (f);
+  {
+    g_autofree char *names = folder_names (f);
+
+    g_assert_cmpstr (names, ==, "q1-sales.csv");
+  }
+}
+
+static void
+test_download_and_public_url (Fixture       *f,
+                              gconstpointer  data)
+{
+  const char *names[] = { "2024", "summary.txt", NULL };
+  const char *avatar[] = { "alice.png", NULL };
+  const char *downloads[] = { "reports/2024/q1-sales.csv", "reports/2024/q2-sales.csv", "reports/summary.txt", NULL };
+  g_autoptr(GFile) dest = NULL;
+  g_autofree char *dest_path = g_build_filename (f->tmpdir, "downloads", NULL);
+  g_autofree char *q1 = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *q1_path = g_build_filename (dest_path, "2024", "q1-sales.csv", NULL);
+  g_autofree char *summary_path = g_build_filename (dest_path, "summary.txt", NULL);
+  SupaTransferQueue *queue;
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (f->browser));
+  g_autofree char *url = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dest_path, 0700), ==, 0);
+  dest = g_file_new_for_path (dest_path);
+
+  open_bucket (f, "documents");
+  supa_bucket_browser_open_folder (f->browser, "reports");
+  wait_folder (f);
+  queue = supa_bucket_browser_get_transfer_queue (f->browser);
+  g_assert_cmpuint (supa_bucket_browser_select_names (f->browser, names), ==, 2);
+  supa_bucket_browser_download_selected (f->browser, dest);
+
+  /* A folder comes down with its tree, through the transfer queue. */
+  views_test_wait_until (has_transfers (queue, downloads));
+  views_test_wait_until (all_transfers_finished (queue));
+  g_assert_true (g_file_get_contents (q1_path, &q1, NULL, NULL));
+  g_assert_true (g_str_has_prefix (q1, "region,product,units,revenue\nnorth,widget,120,"));
+  g_assert_true (g_file_get_contents (summary_path, &summary, NULL, NULL));
+  g_assert_cmpstr (summary, ==, "Revenue grew 11% from Q1 to Q2.\nWidgets remain the volume leader.\n");
+
+  /* Public URL: only for public buckets, readable without any key. */
+  open_bucket (f, "avatars");
+  g_assert_cmpuint (supa_bucket_browser_select_names (f->browser, avatar), ==, 1);
+  gdk_clipboard_set_text (clipboard, "nothing yet");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "storage.copy-public-url", NULL));
+  for (guint attempt = 0; url == NULL; attempt++)
+    {
+      g_autofree char *text = NULL;
+
+      g_assert_cmpuint (attempt, <, 100);
+      gdk_clipboard_read_text_async (clipboard, NULL, clipboard_read_cb, &text);
+      views_test_wait_until (text != NULL);
+      if (g_str_has_prefix (text, server->url))
+        url = g_steal_pointer (&text);
+      else
+        views_test_spin (100);
+    }
+  {
+    g_autoptr(SupaTestResponse) response = supa_test_request (server, "GET", url + strlen (server->url),
+                                                              NULL, NULL, NULL, 0);
+
+    g_assert_cmpuint (response->status, ==, 200);
+    g_assert_cmpstr (supa_test_response_header (response, "Content-Type"), ==, "image/png");
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  views_test_init (&argc, &argv);
+  server = supa_test_server_start ("demo", NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/bucket-browser/buckets", test_buckets);
+  ADD ("/bucket-browser/navigate", test_navigate);
+  ADD ("/bucket-browser/create-folder", test_create_folder);
+  ADD ("/bucket-browser/drop-upload", test_drop_upload);
+  ADD ("/bucket-browser/preflight-refused", test_preflight_refused);
+  ADD ("/bucket-browser/rename-delete-folder", test_rename_delete_folder);
+  ADD ("/bucket-browser/signed-url", test_signed_url);
+  ADD ("/bucket-browser/bucket-crud", test_bucket_crud);
+  ADD ("/bucket-browser/conflict-keep-both", test_conflict_keep_both);
+  ADD ("/bucket-browser/sort-search", test_sort_search);
+  ADD ("/bucket-browser/download-public-url", test_download_and_public_url);
+#undef ADD
+
+  ret = g_test_run ();
+  supa_test_server_stop (server);
+  return ret;
+}
