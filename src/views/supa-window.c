@@ -614,6 +614,19 @@ profile_row_activated_cb (SupaWindow    *self,
     supa_window_open_profile (self, profile);
 }
 
+/* When the window first gets focus, GTK's focus chain enters the
+ * sections list from above and moves its cursor, which selects the next
+ * row: put the cursor on the current section first. */
+static void
+window_map_cb (SupaWindow *self)
+{
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->sections_list);
+
+  if (row != NULL &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "main") == 0)
+    gtk_widget_grab_focus (GTK_WIDGET (row));
+}
+
 static void
 section_row_selected_cb (SupaWindow    *self,
                          GtkListBoxRow *row)
@@ -1033,6 +1046,7 @@ supa_window_init (SupaWindow *self)
   int height;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (self, "map", G_CALLBACK (window_map_cb), NULL);
 
   /* The Tables section is the table browser; the project overview lives
    * on inside it, shown until a table is opened. */
