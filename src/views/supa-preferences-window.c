@@ -25,7 +25,6 @@ struct _SupaPreferencesWindow
   GtkListBox           *projects_list;
   GtkSpinButton        *page_size_spin;
   GtkSpinButton        *concurrency_spin;
-  GtkSpinButton        *capacity_spin;
   GtkSwitch            *confirm_switch;
 };
 
@@ -434,7 +433,6 @@ supa_preferences_window_class_init (SupaPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SupaPreferencesWindow, projects_list);
   gtk_widget_class_bind_template_child (widget_class, SupaPreferencesWindow, page_size_spin);
   gtk_widget_class_bind_template_child (widget_class, SupaPreferencesWindow, concurrency_spin);
-  gtk_widget_class_bind_template_child (widget_class, SupaPreferencesWindow, capacity_spin);
   gtk_widget_class_bind_template_child (widget_class, SupaPreferencesWindow, confirm_switch);
 
   gtk_widget_class_install_action (widget_class, "prefs.add-project", NULL, add_project_action);
@@ -453,7 +451,6 @@ supa_preferences_window_init (SupaPreferencesWindow *self)
 
   bind_spin (self, "row-page-size", self->page_size_spin);
   bind_spin (self, "transfer-concurrency", self->concurrency_spin);
-  bind_spin (self, "change-log-capacity", self->capacity_spin);
   g_settings_bind (self->settings, "confirm-production-by-typing",
                    self->confirm_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
@@ -465,10 +462,6 @@ supa_preferences_window_init (SupaPreferencesWindow *self)
   gtk_accessible_update_relation (GTK_ACCESSIBLE (self->concurrency_spin),
                                   GTK_ACCESSIBLE_RELATION_LABELLED_BY,
                                   gtk_widget_get_ancestor (GTK_WIDGET (self->concurrency_spin), ADW_TYPE_ACTION_ROW), NULL,
-                                  -1);
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->capacity_spin),
-                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY,
-                                  gtk_widget_get_ancestor (GTK_WIDGET (self->capacity_spin), ADW_TYPE_ACTION_ROW), NULL,
                                   -1);
   gtk_accessible_update_relation (GTK_ACCESSIBLE (self->confirm_switch),
                                   GTK_ACCESSIBLE_RELATION_LABELLED_BY,
