@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include <glib-unix.h>
 
@@ -150,6 +152,17 @@ main (int   argc,
   sig_ids[0] = g_unix_signal_add (SIGTERM, quit_cb, loop);
   sig_ids[1] = g_unix_signal_add (SIGINT, quit_cb, loop);
   sig_ids[2] = g_unix_signal_add (SIGHUP, quit_cb, loop);
+
+  /* Whoever started us (a test runner, node, the demo script) may die
+   * without stopping us: shut down cleanly then too, so no server or
+   * PostgreSQL outlives its test. */
+  {
+    pid_t parent = getppid ();
+
+    prctl (PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid () != parent)
+      raise (SIGTERM);
+  }
 
   context = g_option_context_new ("— a Supabase-compatible server for tests");
   g_option_context_add_main_entries (context, entries, NULL);
