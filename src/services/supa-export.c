@@ -727,6 +727,16 @@ temp_created_cb (GObject      *object,
     }
 
   run->stream = G_OUTPUT_STREAM (stream);
+
+  /* Created without the cancellable (a cancelled create may still have
+   * made the file): a cancel meanwhile is honoured here, where fail()
+   * removes the file. */
+  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+    {
+      fail (task, error);
+      return;
+    }
+
   fetch_page (task);
 }
 
@@ -983,7 +993,8 @@ supa_export_to_file_async (SupaExport          *self,
   temp_name = g_strdup_printf (".%s.%08x.part", basename, g_random_int ());
   run->temp = g_file_get_child (parent, temp_name);
 
-  g_file_create_async (run->temp, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT, cancellable,
+  /* Not cancellable: see temp_created_cb(). */
+  g_file_create_async (run->temp, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT, NULL,
                        temp_created_cb, g_object_ref (task));
 }
 

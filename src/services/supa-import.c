@@ -1125,6 +1125,23 @@ supa_import_set_mapping (SupaImport *self,
   g_ptr_array_index (self->mapping, index) = g_strdup (column);
 }
 
+/* PostgREST's OpenAPI lists a `GENERATED … AS IDENTITY` key as required
+ * and without a default (PostgREST#2527). Such a key is always of an
+ * integer type, so an integer key column is not taken for required: the
+ * server's error (shown in the report) decides. A key of any other type
+ * without a default (a uuid, say) cannot be an identity and still needs a
+ * CSV column. */
+static gboolean
+may_be_identity_key (SupaColumnInfo *column)
+{
+  static const char * const integer_types[] = { "smallint", "integer", "bigint", NULL };
+  const char *type = supa_column_info_get_type_name (column);
+
+  return supa_column_info_get_is_primary_key (column) &&
+         !supa_column_info_get_is_array (column) &&
+         type != NULL && g_strv_contains (integer_types, type);
+}
+
 gboolean
 supa_import_check_mapping (SupaImport  *self,
                            GError     **error)
@@ -1179,6 +1196,7 @@ supa_import_check_mapping (SupaImport  *self,
 
       if (supa_column_info_get_nullable (column) ||
           supa_column_info_get_has_default (column) ||
+          may_be_identity_key (column) ||
           g_hash_table_contains (mapped, name))
         continue;
       if (missing->len > 0)

@@ -132,7 +132,9 @@ void                supa_import_set_mapping       (SupaImport          *self,
                                                    const char          *column);
 /* FALSE with SUPA_ERROR_INVALID_INPUT naming the problem: a column mapped
  * twice or unknown, or required columns (NOT NULL without a default) that
- * no CSV column fills. Also checked by supa_import_run_async(). */
+ * no CSV column fills. Integer primary-key columns are not required even
+ * without a default: PostgREST's OpenAPI shows identity columns that way,
+ * so the server's answer decides. Also checked by supa_import_run_async(). */
 gboolean            supa_import_check_mapping     (SupaImport          *self,
                                                    GError             **error);
 

@@ -11,8 +11,12 @@
 #include <glib/gi18n.h>
 
 #include "supa-cell-widgets.h"
+#include "supa-csv.h"
 #include "supa-database.h"
 #include "supa-error.h"
+#include "supa-export-dialog.h"
+#include "supa-function-panel.h"
+#include "supa-import-dialog.h"
 #include "supa-row-editor.h"
 #include "supa-table-browser.h"
 
@@ -56,6 +60,7 @@ struct _SupaTableBrowser
   SupaTableSidebar  *sidebar;
   GtkStack          *stack;
   AdwBin            *overview_bin;
+  AdwBin            *functions_bin;
   AdwStatusPage     *schema_error_page;
   GtkWidget         *table_page;
   GtkLabel          *table_title;
@@ -461,6 +466,11 @@ update_actions (SupaTableBrowser *self)
                                  supa_table_info_get_deletable (table) && table_has_primary_key (table));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.count-exact",
                                  open && supa_row_model_get_count_is_estimate (self->model));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.copy", open && selected);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.export", open);
+  /* Views take no POST (the sidebar shows them read-only). */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.import",
+                                 open && supa_table_info_get_insertable (table));
 }
 
 /* --- sorting ------------------------------------------------------------ */
@@ -1113,6 +1123,32 @@ overview_requested_cb (SupaTableBrowser *self)
   update_actions (self);
 }
 
+static GtkWidget *
+show_functions (SupaTableBrowser *self)
+{
+  GtkWidget *panel;
+
+  if (self->schema == NULL || self->database == NULL)
+    return NULL;
+
+  clear_table (self);
+  panel = adw_bin_get_child (self->functions_bin);
+  if (panel == NULL)
+    {
+      panel = supa_function_panel_new (self->database, self->schema);
+      adw_bin_set_child (self->functions_bin, panel);
+    }
+  gtk_stack_set_visible_child_name (self->stack, "functions");
+  update_actions (self);
+  return panel;
+}
+
+static void
+functions_requested_cb (SupaTableBrowser *self)
+{
+  show_functions (self);
+}
+
 /* --- schema ------------------------------------------------------------- */
 
 static void load_schema (SupaTableBrowser *self);
@@ -1159,6 +1195,10 @@ schema_loaded_cb (GObject      *object,
     }
 
   g_set_object (&self->schema, schema);
+  /* The panel lists the old schema's functions. */
+  adw_bin_set_child (self->functions_bin, NULL);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "functions") == 0)
+    gtk_stack_set_visible_child_name (self->stack, "overview");
   supa_table_sidebar_set_tables (self->sidebar, supa_schema_get_tables (schema));
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "table") != 0)
     gtk_stack_set_visible_child_name (self->stack, "overview");
@@ -1284,9 +1324,13 @@ typedef struct
   SupaTableBrowser *self;
   GPtrArray        *rows;
   guint             next;
+  guint             batch;     /* rows in the request under way */
   guint             deleted;
   GError           *error;
 } DeleteJob;
+
+/* Rows per DELETE request: keeps the URL well under proxies' limits. */
+#define DELETE_BATCH 100
 
 static void delete_next (DeleteJob *job);
 
@@ -1331,8 +1375,89 @@ delete_cb (GObject      *object,
       return;
     }
 
-  job->deleted++;
+  job->deleted += job->batch;
   delete_next (job);
+}
+
+/* A key value as PostgREST filters take it, or NULL when unusable. */
+static char *
+key_text (JsonNode *node)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      return g_strdup (json_node_get_string (node));
+    case G_TYPE_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    case G_TYPE_DOUBLE:
+      {
+        char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+        return g_strdup (g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node)));
+      }
+    case G_TYPE_BOOLEAN:
+      return g_strdup (json_node_get_boolean (node) ? "true" : "false");
+    default:
+      return NULL;
+    }
+}
+
+/* Adds to @query a filter matching rows @from to @to (exclusive) of the
+ * job by key: `pk=in.(…)` for a single-column key, else
+ * `or=(and(a.eq.1,b.eq.2),…)`. */
+static gboolean
+filter_batch (DeleteJob  *job,
+              SupaQuery  *query,
+              guint       from,
+              guint       to,
+              GError    **error)
+{
+  SupaTableInfo *table = current_table (job->self);
+  const char * const *pk = supa_table_info_get_primary_key (table);
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(SupaFilterGroup) any = supa_filter_group_new (SUPA_FILTER_OR, FALSE);
+  guint n_pk = pk != NULL ? g_strv_length ((char **) pk) : 0;
+
+  if (n_pk == 0)
+    {
+      g_set_error_literal (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                           _("Rows of a relation without a primary key cannot be deleted here"));
+      return FALSE;
+    }
+
+  for (guint r = from; r < to; r++)
+    {
+      SupaRow *row = g_ptr_array_index (job->rows, r);
+      g_autoptr(SupaFilterGroup) all = supa_filter_group_new (SUPA_FILTER_AND, FALSE);
+
+      for (guint k = 0; k < n_pk; k++)
+        {
+          g_autofree char *text = key_text (supa_row_get_value (row, pk[k]));
+
+          if (text == NULL)
+            {
+              /* Translators: %s is a column name */
+              g_set_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                           _("The row has no usable value for its key column “%s”"), pk[k]);
+              return FALSE;
+            }
+          if (n_pk == 1)
+            g_ptr_array_add (values, g_steal_pointer (&text));
+          else
+            supa_filter_group_add_condition (all, pk[k], "eq", text);
+        }
+      if (n_pk > 1)
+        supa_filter_group_add_group (any, all);
+    }
+
+  if (n_pk == 1)
+    supa_query_in (query, pk[0], (const char * const *) values->pdata, values->len);
+  else
+    supa_query_add_group (query, any, NULL);
+  return TRUE;
 }
 
 static void
@@ -1340,7 +1465,7 @@ delete_next (DeleteJob *job)
 {
   SupaTableBrowser *self = job->self;
   g_autoptr(SupaQuery) query = NULL;
-  SupaRow *row;
+  guint end;
 
   if (job->next >= job->rows->len || self->model == NULL ||
       g_cancellable_is_cancelled (self->table_cancellable))
@@ -1349,14 +1474,16 @@ delete_next (DeleteJob *job)
       return;
     }
 
-  row = g_ptr_array_index (job->rows, job->next++);
+  end = MIN (job->next + DELETE_BATCH, job->rows->len);
   query = new_query (self);
   supa_query_delete (query, SUPA_COUNT_NONE);
-  if (!supa_row_model_filter_row (self->model, row, query, FALSE, &job->error))
+  if (!filter_batch (job, query, job->next, end, &job->error))
     {
       delete_job_finish (job);
       return;
     }
+  job->batch = end - job->next;
+  job->next = end;
 
   supa_database_execute_async (self->database, query, self->table_cancellable, delete_cb, job);
 }
@@ -1467,6 +1594,246 @@ delete_action (GtkWidget  *widget,
 
   g_signal_connect_object (dialog, "response", G_CALLBACK (delete_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* --- copy --------------------------------------------------------------- */
+
+/* The columns shown, in the grid's (possibly reordered) order. */
+static GPtrArray *
+visible_columns (SupaTableBrowser *self)
+{
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+  GPtrArray *infos = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      SupaColumnInfo *info = g_object_get_data (G_OBJECT (column), "supa-column");
+
+      if (info != NULL && gtk_column_view_column_get_visible (column))
+        g_ptr_array_add (infos, g_object_ref (info));
+    }
+
+  return infos;
+}
+
+/* A cell as text: strings whole (the grid shows their first line only),
+ * everything else as the grid shows it; NULL for SQL NULL. */
+static char *
+cell_text (JsonNode *value)
+{
+  gboolean is_null = FALSE;
+  char *text;
+
+  if (value == NULL || JSON_NODE_HOLDS_NULL (value))
+    return NULL;
+  if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (value));
+
+  text = supa_cell_format_value (value, &is_null);
+  if (is_null)
+    g_clear_pointer (&text, g_free);
+  return text;
+}
+
+/* A TSV field: as it is, unless a tab, line break or quote needs CSV-style
+ * quoting (what spreadsheets accept when pasting). NULL is empty. */
+static void
+append_tsv_field (GString    *out,
+                  const char *value)
+{
+  if (value == NULL)
+    return;
+
+  if (strpbrk (value, "\t\r\n\"") == NULL)
+    {
+      g_string_append (out, value);
+      return;
+    }
+
+  g_string_append_c (out, '"');
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* The selected rows' visible cells: "tsv" (no header, for pasting into a
+ * spreadsheet), "csv" (a header line, RFC 4180, NULL as an empty field)
+ * or "json" (an array of objects, NULL as null). */
+static char *
+format_selection (SupaTableBrowser *self,
+                  const char       *format)
+{
+  g_autoptr(GPtrArray) rows = selected_rows (self);
+  g_autoptr(GPtrArray) columns = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (rows->len == 0)
+    return NULL;
+
+  columns = visible_columns (self);
+
+  if (g_str_equal (format, "json"))
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_array (builder);
+      for (guint r = 0; r < rows->len; r++)
+        {
+          SupaRow *row = g_ptr_array_index (rows, r);
+
+          json_builder_begin_object (builder);
+          for (guint c = 0; c < columns->len; c++)
+            {
+              const char *name = supa_column_info_get_name (g_ptr_array_index (columns, c));
+              JsonNode *value = supa_row_get_value (row, name);
+
+              json_builder_set_member_name (builder, name);
+              if (value != NULL)
+                json_builder_add_value (builder, json_node_copy (value));
+              else
+                json_builder_add_null_value (builder);
+            }
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      return json_to_string (root, TRUE);
+    }
+
+  if (g_str_equal (format, "csv"))
+    for (guint c = 0; c < columns->len; c++)
+      {
+        if (c > 0)
+          g_string_append_c (out, ',');
+        supa_csv_append_field (out, supa_column_info_get_name (g_ptr_array_index (columns, c)));
+      }
+  if (g_str_equal (format, "csv") && columns->len > 0)
+    g_string_append (out, "\r\n");
+
+  for (guint r = 0; r < rows->len; r++)
+    {
+      SupaRow *row = g_ptr_array_index (rows, r);
+
+      for (guint c = 0; c < columns->len; c++)
+        {
+          const char *name = supa_column_info_get_name (g_ptr_array_index (columns, c));
+          g_autofree char *text = cell_text (supa_row_get_value (row, name));
+
+          if (g_str_equal (format, "csv"))
+            {
+              if (c > 0)
+                g_string_append_c (out, ',');
+              supa_csv_append_field (out, text);
+            }
+          else
+            {
+              if (c > 0)
+                g_string_append_c (out, '\t');
+              append_tsv_field (out, text);
+            }
+        }
+      g_string_append (out, g_str_equal (format, "csv") ? "\r\n" : "\n");
+    }
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static void
+copy_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+  const char *format = parameter != NULL ? g_variant_get_string (parameter, NULL) : "tsv";
+  g_autofree char *text = NULL;
+
+  if (self->model == NULL)
+    return;
+  if (!g_str_equal (format, "tsv") && !g_str_equal (format, "csv") && !g_str_equal (format, "json"))
+    return;
+
+  text = format_selection (self, format);
+  if (text != NULL)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
+}
+
+/* --- export and import -------------------------------------------------- */
+
+static GtkWidget *
+open_export_dialog (SupaTableBrowser *self)
+{
+  SupaTableInfo *table = current_table (self);
+  SupaFilterGroup *filter;
+  g_autoptr(SupaQuery) query = NULL;
+  SupaExportDialog *dialog;
+
+  if (table == NULL || self->database == NULL)
+    return NULL;
+
+  /* The rows the grid shows: its filter and its sort. Without a filter the
+   * dialog counts the whole table itself. */
+  filter = supa_row_model_get_filter (self->model);
+  if (filter != NULL)
+    {
+      query = new_query (self);
+      supa_query_add_group (query, filter, NULL);
+    }
+
+  dialog = supa_export_dialog_new (get_window (self), self->database, table, query,
+                                   supa_row_model_get_sort (self->model));
+  if (query != NULL && !supa_row_model_get_count_is_estimate (self->model))
+    supa_export_dialog_set_row_count (dialog, supa_row_model_get_count (self->model));
+  gtk_window_present (GTK_WINDOW (dialog));
+  return GTK_WIDGET (dialog);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  open_export_dialog (SUPA_TABLE_BROWSER (widget));
+}
+
+static void
+imported_cb (SupaTableBrowser *self,
+             guint64           n_rows,
+             SupaImportDialog *dialog)
+{
+  SupaTableInfo *table = g_object_get_data (G_OBJECT (dialog), "supa-table");
+
+  if (self->model != NULL && current_table (self) == table)
+    supa_row_model_reload (self->model);
+}
+
+static GtkWidget *
+open_import_dialog (SupaTableBrowser *self)
+{
+  SupaTableInfo *table = current_table (self);
+  SupaImportDialog *dialog;
+
+  if (table == NULL || self->database == NULL || !supa_table_info_get_insertable (table))
+    return NULL;
+
+  dialog = supa_import_dialog_new (get_window (self), self->database, table);
+  g_object_set_data_full (G_OBJECT (dialog), "supa-table", g_object_ref (table), g_object_unref);
+  g_signal_connect_object (dialog, "imported", G_CALLBACK (imported_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return GTK_WIDGET (dialog);
+}
+
+static void
+import_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  open_import_dialog (SUPA_TABLE_BROWSER (widget));
 }
 
 /* --- other actions ------------------------------------------------------ */
@@ -1697,6 +2064,9 @@ build_table_page (SupaTableBrowser *self)
   GtkWidget *scrolled;
   GtkWidget *status;
   GtkWidget *error_box;
+  GtkWidget *more;
+  g_autoptr(GMenu) menu = NULL;
+  g_autoptr(GMenu) section = NULL;
 
   gtk_widget_set_margin_start (toolbar, 12);
   gtk_widget_set_margin_end (toolbar, 6);
@@ -1729,6 +2099,27 @@ build_table_page (SupaTableBrowser *self)
   gtk_box_append (GTK_BOX (toolbar), icon_button ("view-refresh-symbolic", _("Reload Rows (Ctrl+R)"), "table.refresh"));
   gtk_box_append (GTK_BOX (toolbar), icon_button ("list-add-symbolic", _("Insert Row (Ctrl+N)"), "table.insert"));
   gtk_box_append (GTK_BOX (toolbar), icon_button ("user-trash-symbolic", _("Delete Selected Rows (Delete)"), "table.delete"));
+
+  menu = g_menu_new ();
+  section = g_menu_new ();
+  g_menu_append (section, _("_Export…"), "table.export");
+  g_menu_append (section, _("_Import CSV…"), "table.import");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
+  g_clear_object (&section);
+  section = g_menu_new ();
+  g_menu_append (section, _("Copy Selection as _TSV"), "table.copy::tsv");
+  g_menu_append (section, _("Copy Selection as _CSV"), "table.copy::csv");
+  g_menu_append (section, _("Copy Selection as _JSON"), "table.copy::json");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
+  more = gtk_menu_button_new ();
+  gtk_widget_set_name (more, "table-menu-button");
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (more), "view-more-symbolic");
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (more), G_MENU_MODEL (menu));
+  gtk_widget_set_tooltip_text (more, _("Export, Import and Copy"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (more),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Export, import and copy"), -1);
+  gtk_widget_add_css_class (more, "flat");
+  gtk_box_append (GTK_BOX (toolbar), more);
   gtk_box_append (GTK_BOX (page), toolbar);
   gtk_box_append (GTK_BOX (page), build_filter_bar (self));
 
@@ -1849,6 +2240,9 @@ supa_table_browser_class_init (SupaTableBrowserClass *klass)
   gtk_widget_class_install_action (widget_class, "table.insert", NULL, insert_action);
   gtk_widget_class_install_action (widget_class, "table.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "table.count-exact", NULL, count_exact_action);
+  gtk_widget_class_install_action (widget_class, "table.copy", "s", copy_action);
+  gtk_widget_class_install_action (widget_class, "table.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "table.import", NULL, import_action);
   gtk_widget_class_install_action (widget_class, "table.apply-filter", NULL, apply_filter_action);
   gtk_widget_class_install_action (widget_class, "table.clear-filter", NULL, clear_filter_action);
   gtk_widget_class_install_action (widget_class, "table.hide-column", "s", hide_column_action);
@@ -1860,6 +2254,7 @@ supa_table_browser_class_init (SupaTableBrowserClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "table.insert", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "table.refresh", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "table.delete", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "table.copy", "s", "tsv");
 }
 
 static void
@@ -1875,8 +2270,10 @@ supa_table_browser_init (SupaTableBrowser *self)
   self->sidebar = SUPA_TABLE_SIDEBAR (supa_table_sidebar_new ());
   g_signal_connect_swapped (self->sidebar, "table-selected", G_CALLBACK (table_selected_cb), self);
   g_signal_connect_swapped (self->sidebar, "overview-requested", G_CALLBACK (overview_requested_cb), self);
+  g_signal_connect_swapped (self->sidebar, "functions-requested", G_CALLBACK (functions_requested_cb), self);
 
   self->overview_bin = ADW_BIN (adw_bin_new ());
+  self->functions_bin = ADW_BIN (adw_bin_new ());
 
   self->schema_error_page = ADW_STATUS_PAGE (adw_status_page_new ());
   gtk_widget_set_name (GTK_WIDGET (self->schema_error_page), "schema-error-page");
@@ -1892,6 +2289,7 @@ supa_table_browser_init (SupaTableBrowser *self)
   gtk_stack_add_named (self->stack, GTK_WIDGET (self->overview_bin), "overview");
   gtk_stack_add_named (self->stack, GTK_WIDGET (self->schema_error_page), "schema-error");
   gtk_stack_add_named (self->stack, self->table_page, "table");
+  gtk_stack_add_named (self->stack, GTK_WIDGET (self->functions_bin), "functions");
   gtk_stack_set_visible_child_name (self->stack, "overview");
   g_signal_connect_swapped (self->stack, "notify::visible-child", G_CALLBACK (update_actions), self);
 
@@ -1931,6 +2329,7 @@ supa_table_browser_set_client (SupaTableBrowser *self,
   g_clear_object (&self->cancellable);
   g_clear_object (&self->schema);
   g_clear_object (&self->database);
+  adw_bin_set_child (self->functions_bin, NULL);
   g_set_object (&self->client, client);
   g_set_object (&self->profile, profile);
   g_set_object (&self->parent_cancellable, cancellable);
@@ -2105,4 +2504,37 @@ supa_table_browser_edit_cell (SupaTableBrowser *self,
     }
 
   return begin_edit (self, anchor, row, info);
+}
+
+GtkWidget *
+supa_table_browser_open_export_dialog (SupaTableBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), NULL);
+
+  if (self->model == NULL)
+    return NULL;
+
+  return open_export_dialog (self);
+}
+
+GtkWidget *
+supa_table_browser_open_import_dialog (SupaTableBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), NULL);
+
+  if (self->model == NULL)
+    return NULL;
+
+  return open_import_dialog (self);
+}
+
+GtkWidget *
+supa_table_browser_show_functions (SupaTableBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), NULL);
+
+  if (!supa_table_sidebar_request_functions (self->sidebar))
+    return NULL;
+
+  return adw_bin_get_child (self->functions_bin);
 }

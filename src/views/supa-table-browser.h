@@ -21,7 +21,8 @@ G_DECLARE_FINAL_TYPE (SupaTableBrowser, supa_table_browser, SUPA, TABLE_BROWSER,
 /* The sidebar of tables and views beside a grid of the chosen relation's
  * rows, sorted and filtered on the server, edited in place. Actions:
  * table.find (filter bar), table.refresh, table.insert, table.delete,
- * table.count-exact. */
+ * table.count-exact, table.export, table.import, table.copy ("tsv", "csv"
+ * or "json"; Ctrl+C copies TSV). */
 GtkWidget        *supa_table_browser_new            (void);
 
 /* Loads the schema of @client (NULL disconnects). @profile decides how
@@ -34,8 +35,8 @@ void              supa_table_browser_set_client     (SupaTableBrowser *self,
 void              supa_table_browser_set_overview   (SupaTableBrowser *self,
                                                      GtkWidget        *overview);
 
-/* Name of the visible page: "overview", "loading", "schema-error" or
- * "table". */
+/* Name of the visible page: "overview", "loading", "schema-error",
+ * "table" or "functions". */
 const char       *supa_table_browser_get_page       (SupaTableBrowser *self);
 SupaSchema       *supa_table_browser_get_schema     (SupaTableBrowser *self);
 SupaTableSidebar *supa_table_browser_get_sidebar    (SupaTableBrowser *self);
@@ -64,6 +65,19 @@ gboolean          supa_table_browser_set_filter     (SupaTableBrowser *self,
 GtkWidget        *supa_table_browser_edit_cell      (SupaTableBrowser *self,
                                                      guint             position,
                                                      const char       *column);
+
+/* Opens the Export dialog on the rows the grid shows (its filter, sort
+ * and count), as the toolbar menu's Export… does; returns the
+ * SupaExportDialog, or NULL when no table is open. */
+GtkWidget        *supa_table_browser_open_export_dialog (SupaTableBrowser *self);
+/* Opens the CSV Import dialog as Import CSV… does (the grid reloads when
+ * rows were imported); returns the SupaImportDialog, or NULL when no table
+ * is open or it takes no inserts. */
+GtkWidget        *supa_table_browser_open_import_dialog (SupaTableBrowser *self);
+/* Shows the rpc functions (page "functions") as the sidebar's Functions
+ * row does; returns the SupaFunctionPanel, or NULL before the schema is
+ * loaded. */
+GtkWidget        *supa_table_browser_show_functions     (SupaTableBrowser *self);
 
 /* Parses PostgREST filter syntax (`col=op.value`, `or=(…)`, `and=(…)`,
  * joined with &) into conditions of @group. */

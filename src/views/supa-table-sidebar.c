@@ -26,6 +26,7 @@ struct _SupaTableSidebar
   GtkStack           *stack;
   GtkListView        *list_view;
   AdwStatusPage      *empty_page;
+  GtkButton          *functions_button;
 };
 
 G_DEFINE_FINAL_TYPE (SupaTableSidebar, supa_table_sidebar, GTK_TYPE_WIDGET)
@@ -33,6 +34,7 @@ G_DEFINE_FINAL_TYPE (SupaTableSidebar, supa_table_sidebar, GTK_TYPE_WIDGET)
 enum {
   TABLE_SELECTED,
   OVERVIEW_REQUESTED,
+  FUNCTIONS_REQUESTED,
   N_SIGNALS
 };
 
@@ -104,6 +106,15 @@ overview_clicked_cb (SupaTableSidebar *self)
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   self->selecting = FALSE;
   g_signal_emit (self, signals[OVERVIEW_REQUESTED], 0);
+}
+
+static void
+functions_clicked_cb (SupaTableSidebar *self)
+{
+  self->selecting = TRUE;
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  self->selecting = FALSE;
+  g_signal_emit (self, signals[FUNCTIONS_REQUESTED], 0);
 }
 
 static void
@@ -179,6 +190,9 @@ supa_table_sidebar_class_init (SupaTableSidebarClass *klass)
   signals[OVERVIEW_REQUESTED] =
     g_signal_new ("overview-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[FUNCTIONS_REQUESTED] =
+    g_signal_new ("functions-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "supa-table-sidebar");
@@ -193,6 +207,7 @@ supa_table_sidebar_init (SupaTableSidebar *self)
   GtkWidget *scrolled;
   GtkWidget *spinner;
   GtkWidget *separator;
+  GtkWidget *functions_box;
 
   gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
                                   GTK_ORIENTATION_VERTICAL);
@@ -270,6 +285,25 @@ supa_table_sidebar_init (SupaTableSidebar *self)
   gtk_stack_add_named (self->stack, spinner, "loading");
   gtk_stack_set_visible_child_name (self->stack, "empty");
   gtk_widget_set_parent (GTK_WIDGET (self->stack), GTK_WIDGET (self));
+
+  separator = gtk_separator_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_widget_set_parent (separator, GTK_WIDGET (self));
+
+  self->functions_button = GTK_BUTTON (gtk_button_new ());
+  functions_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_box_append (GTK_BOX (functions_box), gtk_image_new_from_icon_name ("system-run-symbolic"));
+  gtk_box_append (GTK_BOX (functions_box), gtk_label_new_with_mnemonic (_("_Functions")));
+  gtk_button_set_child (self->functions_button, functions_box);
+  gtk_widget_set_name (GTK_WIDGET (self->functions_button), "functions-button");
+  gtk_widget_add_css_class (GTK_WIDGET (self->functions_button), "flat");
+  gtk_widget_set_margin_start (GTK_WIDGET (self->functions_button), 6);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->functions_button), 6);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->functions_button), 6);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->functions_button), 6);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->functions_button), _("Call the database's rpc functions"));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->functions_button), FALSE);
+  g_signal_connect_swapped (self->functions_button, "clicked", G_CALLBACK (functions_clicked_cb), self);
+  gtk_widget_set_parent (GTK_WIDGET (self->functions_button), GTK_WIDGET (self));
 }
 
 GtkWidget *
@@ -285,6 +319,7 @@ supa_table_sidebar_set_tables (SupaTableSidebar *self,
   g_return_if_fail (SUPA_IS_TABLE_SIDEBAR (self));
   g_return_if_fail (!tables || G_IS_LIST_MODEL (tables));
 
+  gtk_widget_set_sensitive (GTK_WIDGET (self->functions_button), tables != NULL);
   self->selecting = TRUE;
   gtk_filter_list_model_set_model (self->filter_model, tables);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
@@ -360,4 +395,18 @@ supa_table_sidebar_set_search_text (SupaTableSidebar *self,
 
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text != NULL ? text : "");
   search_changed_cb (self);
+}
+
+/* Shows the functions as if the Functions row was clicked (emitting
+ * "functions-requested"); FALSE while no schema is loaded. */
+gboolean
+supa_table_sidebar_request_functions (SupaTableSidebar *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_SIDEBAR (self), FALSE);
+
+  if (!gtk_widget_get_sensitive (GTK_WIDGET (self->functions_button)))
+    return FALSE;
+
+  functions_clicked_cb (self);
+  return TRUE;
 }

@@ -15,9 +15,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (SupaTableSidebar, supa_table_sidebar, SUPA, TABLE_SIDEBAR, GtkWidget)
 
-/* A search entry over the tables and views of a schema, and a "Project
- * Overview" row. Signals: "table-selected" (SupaTableInfo), emitted when
- * the user picks a relation; "overview-requested". */
+/* A search entry over the tables and views of a schema, a "Project
+ * Overview" row and, below the list, a "Functions" row. Signals:
+ * "table-selected" (SupaTableInfo), emitted when the user picks a
+ * relation; "overview-requested"; "functions-requested". */
 GtkWidget     *supa_table_sidebar_new                (void);
 /* @tables: a GListModel of SupaTableInfo, or NULL while nothing is loaded. */
 void           supa_table_sidebar_set_tables         (SupaTableSidebar *self,
@@ -33,5 +34,7 @@ gboolean       supa_table_sidebar_select             (SupaTableSidebar *self,
                                                       const char       *name);
 void           supa_table_sidebar_set_search_text    (SupaTableSidebar *self,
                                                       const char       *text);
+/* Presses the Functions row; FALSE while no tables are set. */
+gboolean       supa_table_sidebar_request_functions  (SupaTableSidebar *self);
 
 G_END_DECLS

@@ -390,6 +390,40 @@ test_cancel (void)
   g_assert_cmpuint (count_dir_entries (), ==, before);
 }
 
+/* Cancelling right after the start (the temporary file being created on a
+ * worker thread meanwhile) or before it leaves neither a .part file nor the
+ * target; repeated, as the race is one of timing. */
+static void
+test_cancel_immediately (void)
+{
+  g_autoptr(SupaQuery) query = supa_query_new ("xport");
+  g_autofree char *path = tmp_path ("cancelled-at-once.csv");
+  guint before = count_dir_entries ();
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr(SupaExport) export = new_export (SUPA_EXPORT_FORMAT_CSV, query);
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (i % 4 == 3)
+        g_cancellable_cancel (cancellable);
+      supa_export_to_file_async (export, file, cancellable, test_store_result_cb, &result);
+      /* Every other round, let the worker thread start first. */
+      if (i % 2 == 1)
+        g_usleep (i * 50);
+      g_cancellable_cancel (cancellable);
+      test_wait_result (&result);
+
+      g_assert_false (supa_export_to_file_finish (export, result, NULL, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      g_assert_cmpuint (count_dir_entries (), ==, before);
+    }
+}
+
 /* A filter and a user sort (offset paging with the key as tie-breaker). */
 static void
 test_filter_and_order (void)
@@ -505,6 +539,7 @@ main (int   argc,
   g_test_add_func ("/export/csv-server-cap", test_csv_server_cap);
   g_test_add_func ("/export/json", test_json);
   g_test_add_func ("/export/cancel", test_cancel);
+  g_test_add_func ("/export/cancel-immediately", test_cancel_immediately);
   g_test_add_func ("/export/filter-and-order", test_filter_and_order);
   g_test_add_func ("/export/composite-key", test_composite_key);
 

@@ -323,8 +323,8 @@ open_import (Fixture    *f,
 }
 
 /* profiles: the key is a uuid without a default, so it must be mapped.
- * (Tables keyed by an identity column cannot be used here: PostgREST's
- * OpenAPI lists them as required without a default, see the report.) */
+ * (Integer keys are not required: PostgREST's OpenAPI shows identity
+ * columns without a default, so the server decides for those.) */
 static void
 test_import_mapping (Fixture       *f,
                      gconstpointer  data)

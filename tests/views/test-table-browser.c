@@ -8,8 +8,12 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "supa-cell-widgets.h"
+#include "supa-export-dialog.h"
+#include "supa-function-panel.h"
+#include "supa-import-dialog.h"
 #include "supa-row-editor.h"
 #include "supa-table-browser.h"
 #include "supa-test-server.h"
@@ -600,6 +604,246 @@ test_insert (Fixture       *f,
   views_test_wait_until (supa_row_model_get_count (model) == before + 1);
 }
 
+/* --- export, import, functions ------------------------------------------ */
+
+/* The Export dialog opened from the browser exports what the grid shows:
+ * exactly the filtered rows, in the grid's order. */
+static void
+test_export_filtered (Fixture       *f,
+                      gconstpointer  data)
+{
+  SupaRowModel *model = open_table (f, "cities");
+  g_autofree char *tmpdir = g_dir_make_tmp ("supa-browser-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (tmpdir, "big-cities.csv", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *contents = NULL;
+  g_autofree char *expected = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GString) names = g_string_new (NULL);
+  gint64 n_big = sql_count ("SELECT count(*) FROM public.cities WHERE population > 2500000");
+  SupaExportDialog *dialog;
+  guint n_records = 0;
+
+  wait_loaded (f);
+  g_assert_cmpint (n_big, >, 1);
+  g_assert_cmpint (supa_row_model_get_count (model), >, n_big);
+  g_assert_true (supa_table_browser_set_filter (f->browser, "population", "gt", "2500000", NULL));
+  wait_loaded (f);
+  g_assert_cmpint (supa_row_model_get_count (model), ==, n_big);
+
+  dialog = SUPA_EXPORT_DIALOG (supa_table_browser_open_export_dialog (f->browser));
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == f->window);
+  g_assert_cmpstr (supa_export_dialog_get_page (dialog), ==, "options");
+  supa_export_dialog_export_to_file (dialog, file, SUPA_EXPORT_FORMAT_CSV);
+  views_test_wait_until (g_str_equal (supa_export_dialog_get_page (dialog), "done"));
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\r\n", -1);
+  g_assert_true (g_str_has_prefix (lines[0], "id,name,"));
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = NULL;
+
+      if (*lines[i] == '\0')
+        continue;
+      fields = g_strsplit (lines[i], ",", 3);
+      g_assert_nonnull (fields[1]);
+      if (names->len > 0)
+        g_string_append_c (names, '|');
+      g_string_append (names, fields[1]);
+      n_records++;
+    }
+  g_assert_cmpuint (n_records, ==, n_big);
+  expected = supa_test_server_sql (server, "SELECT string_agg(name, '|' ORDER BY id) FROM public.cities WHERE population > 2500000");
+  g_assert_cmpstr (names->str, ==, expected);
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_unlink (path);
+  g_rmdir (tmpdir);
+}
+
+/* Import CSV… from the browser into a table keyed by an identity column
+ * (no id in the file); the grid reloads and counts the new rows. Views
+ * take no import. */
+static void
+test_import_reloads (Fixture       *f,
+                     gconstpointer  data)
+{
+  SupaRowModel *model = open_table (f, "cities");
+  g_autofree char *tmpdir = g_dir_make_tmp ("supa-browser-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (tmpdir, "new-cities.csv", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  SupaImportDialog *dialog;
+  gint64 before;
+
+  wait_loaded (f);
+  before = supa_row_model_get_count (model);
+  g_assert_cmpint (before, ==, sql_count ("SELECT count(*) FROM public.cities"));
+
+  g_assert_true (g_file_set_contents (path,
+                                      "name,country_id,population\n"
+                                      "Importville,5,1200\n"
+                                      "Csvburg,5,\n", -1, NULL));
+  dialog = SUPA_IMPORT_DIALOG (supa_table_browser_open_import_dialog (f->browser));
+  g_assert_nonnull (dialog);
+  supa_import_dialog_open_file (dialog, file);
+  views_test_wait_until (g_str_equal (supa_import_dialog_get_page (dialog), "mapping") &&
+                         supa_import_dialog_get_preview (dialog) != NULL);
+  g_assert_null (supa_import_dialog_get_mapping_error (dialog));
+  g_assert_true (supa_import_dialog_get_can_import (dialog));
+  supa_import_dialog_start (dialog);
+  views_test_wait_until (g_str_equal (supa_import_dialog_get_page (dialog), "report"));
+
+  views_test_wait_until (supa_row_model_get_count (model) == before + 2 && !supa_row_model_get_loading (model));
+  g_assert_cmpint (sql_count ("SELECT count(*) FROM public.cities WHERE name IN ('Importville', 'Csvburg')"), ==, 2);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_unlink (path);
+  g_rmdir (tmpdir);
+
+  /* A view: exported, never imported into. */
+  open_table (f, "city_stats");
+  wait_loaded (f);
+  g_assert_null (supa_table_browser_open_import_dialog (f->browser));
+  {
+    GtkWidget *export = supa_table_browser_open_export_dialog (f->browser);
+
+    g_assert_nonnull (export);
+    gtk_window_destroy (GTK_WINDOW (export));
+  }
+}
+
+/* The sidebar's Functions row shows the function panel in the content
+ * area, working against the project. */
+static void
+test_functions (Fixture       *f,
+                gconstpointer  data)
+{
+  SupaFunctionPanel *panel;
+  GtkWidget *button;
+
+  button = views_test_find_widget (GTK_WIDGET (f->browser), GTK_TYPE_BUTTON, "functions-button");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_sensitive (button));
+
+  open_table (f, "countries");
+  wait_loaded (f);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_cmpstr (supa_table_browser_get_page (f->browser), ==, "functions");
+  g_assert_null (supa_table_browser_get_row_model (f->browser));
+  g_assert_null (supa_table_sidebar_get_selected (supa_table_browser_get_sidebar (f->browser)));
+
+  panel = SUPA_FUNCTION_PANEL (supa_table_browser_show_functions (f->browser));
+  g_assert_nonnull (panel);
+  g_assert_true (gtk_widget_is_ancestor (GTK_WIDGET (panel), GTK_WIDGET (f->browser)));
+  g_assert_true (supa_function_panel_select_function (panel, "cities_in"));
+  g_assert_true (supa_function_panel_set_argument (panel, "country", "France"));
+  g_assert_true (supa_function_panel_call (panel));
+  views_test_wait_until (!supa_function_panel_get_busy (panel));
+  g_assert_null (supa_function_panel_get_error (panel));
+  g_assert_cmpint (supa_function_panel_get_result_rows (panel), ==,
+                   sql_count ("SELECT count(*) FROM public.cities ci JOIN public.countries co ON co.id = ci.country_id WHERE co.name = 'France'"));
+
+  /* Back to a table. */
+  open_table (f, "countries");
+  wait_loaded (f);
+  g_assert_cmpstr (supa_table_browser_get_page (f->browser), ==, "table");
+}
+
+/* --- copy --------------------------------------------------------------- */
+
+static void
+read_text_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  char **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, &error);
+  g_assert_no_error (error);
+}
+
+/* Copies the selection as @format and reads the clipboard back. */
+static char *
+copy_selection (Fixture    *f,
+                const char *format)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (f->browser));
+  char *text = NULL;
+
+  gdk_clipboard_set_text (clipboard, "before");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.copy", "s", format));
+  gdk_clipboard_read_text_async (clipboard, NULL, read_text_cb, &text);
+  views_test_wait_until (text != NULL);
+  return text;
+}
+
+static void
+test_copy (Fixture       *f,
+           gconstpointer  data)
+{
+  SupaRowModel *model;
+  GtkSelectionModel *selection;
+  g_autofree char *expected = NULL;
+  g_autofree char *tsv = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *keyed = NULL;
+  g_autoptr(JsonNode) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) csv_lines = NULL;
+  JsonArray *array;
+  JsonObject *nullton;
+
+  g_free (supa_test_server_sql (server, "INSERT INTO public.cities (name, country_id, population) VALUES ('Copytown', 5, 42), ('Nullton', 5, NULL); SELECT 1"));
+  model = open_table (f, "cities");
+  wait_loaded (f);
+  g_assert_true (supa_table_browser_set_filter (f->browser, "name", "in", "Copytown,Nullton", NULL));
+  wait_loaded (f);
+  g_assert_cmpint (supa_row_model_get_count (model), ==, 2);
+
+  selection = gtk_column_view_get_model (supa_table_browser_get_column_view (f->browser));
+  g_assert_true (gtk_selection_model_select_range (selection, 0, 2, TRUE));
+  g_free (row_text (model, 1, "id"));
+
+  /* TSV (what Ctrl+C copies): every visible column, NULL as an empty
+   * field, no header. */
+  expected = supa_test_server_sql (server,
+                                   "SELECT string_agg(id || E'\\t' || name || E'\\t' || country_id || E'\\t' ||"
+                                   " coalesce(population::text, '') || E'\\t' || is_capital::text || E'\\n', '' ORDER BY id)"
+                                   " FROM public.cities WHERE name IN ('Copytown', 'Nullton')");
+  tsv = copy_selection (f, "tsv");
+  g_assert_cmpstr (tsv, ==, expected);
+  g_assert_nonnull (strstr (tsv, "\tNullton\t5\t\tfalse\n"));
+
+  /* CSV: a header, NULL as an empty unquoted field. */
+  csv = copy_selection (f, "csv");
+  csv_lines = g_strsplit (csv, "\r\n", -1);
+  g_assert_cmpstr (csv_lines[0], ==, "id,name,country_id,population,is_capital");
+  g_assert_true (g_str_has_suffix (csv_lines[2], ",Nullton,5,,false"));
+  g_assert_cmpstr (csv_lines[3], ==, "");
+  g_assert_null (csv_lines[4]);
+
+  /* JSON: objects with real values, NULL as null. */
+  json = copy_selection (f, "json");
+  parsed = json_from_string (json, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (parsed));
+  array = json_node_get_array (parsed);
+  g_assert_cmpuint (json_array_get_length (array), ==, 2);
+  nullton = json_array_get_object_element (array, 1);
+  g_assert_cmpstr (json_object_get_string_member (nullton, "name"), ==, "Nullton");
+  g_assert_true (json_object_get_null_member (nullton, "population"));
+  g_assert_cmpint (json_object_get_int_member (nullton, "country_id"), ==, 5);
+  g_assert_false (json_object_get_boolean_member (nullton, "is_capital"));
+  keyed = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (nullton, "id"));
+  g_assert_cmpint (sql_count ("SELECT count(*) FROM public.cities WHERE name = 'Nullton'"), ==, 1);
+  g_assert_nonnull (strstr (tsv, keyed));
+
+  g_free (supa_test_server_sql (server, "DELETE FROM public.cities WHERE name IN ('Copytown', 'Nullton'); SELECT 1"));
+}
+
 static AdwMessageDialog *
 start_delete (Fixture *f,
               guint    n_rows)
@@ -679,6 +923,35 @@ test_delete (Fixture       *f,
   g_assert_null (supa_table_browser_get_error_text (f->browser));
 }
 
+/* 150 selected rows go in two requests (100 + 50 keys) and all of them,
+ * only them, are deleted. */
+static void
+test_delete_many (Fixture       *f,
+                  gconstpointer  data)
+{
+  SupaRowModel *model;
+  AdwMessageDialog *dialog;
+  gint64 others;
+
+  g_free (supa_test_server_sql (server,
+                                "INSERT INTO public.cities (name, country_id, population)"
+                                " SELECT 'Batch ' || g, 5, g FROM generate_series(1, 150) g; SELECT 1"));
+  others = sql_count ("SELECT count(*) FROM public.cities WHERE name NOT LIKE 'Batch %'");
+  model = open_table (f, "cities");
+  wait_loaded (f);
+  g_assert_true (supa_table_browser_set_filter (f->browser, "name", "like", "Batch*", NULL));
+  wait_loaded (f);
+  g_assert_cmpint (supa_row_model_get_count (model), ==, 150);
+
+  dialog = start_delete (f, 150);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Delete 150 rows from “cities”?");
+  click_response (dialog, "_Delete");
+  views_test_wait_until (supa_row_model_get_count (model) == 0 && !supa_row_model_get_loading (model));
+  g_assert_null (supa_table_browser_get_error_text (f->browser));
+  g_assert_cmpint (sql_count ("SELECT count(*) FROM public.cities WHERE name LIKE 'Batch %'"), ==, 0);
+  g_assert_cmpint (sql_count ("SELECT count(*) FROM public.cities WHERE name NOT LIKE 'Batch %'"), ==, others);
+}
+
 static void
 test_delete_production (Fixture       *f,
                         gconstpointer  data)
@@ -756,7 +1029,12 @@ main (int   argc,
   ADD ("/table-browser/edit-server-error", test_edit_server_error, NULL);
   ADD ("/table-browser/edit-conflict", test_edit_conflict, NULL);
   ADD ("/table-browser/insert", test_insert, NULL);
+  ADD ("/table-browser/export-filtered", test_export_filtered, NULL);
+  ADD ("/table-browser/import-reloads", test_import_reloads, NULL);
+  ADD ("/table-browser/functions", test_functions, NULL);
+  ADD ("/table-browser/copy", test_copy, NULL);
   ADD ("/table-browser/delete", test_delete, NULL);
+  ADD ("/table-browser/delete-many", test_delete_many, NULL);
   ADD ("/table-browser/delete-production", test_delete_production, "production");
 
 #undef ADD
