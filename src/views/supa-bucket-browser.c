@@ -13,6 +13,7 @@
 #include "supa-bucket-browser.h"
 #include "supa-bucket-dialog.h"
 #include "supa-error.h"
+#include "supa-file-preview.h"
 #include "supa-resources.h"
 #include "supa-storage-path.h"
 #include "supa-transfer-list.h"
@@ -72,9 +73,21 @@ struct _SupaBucketBrowser
   GtkProgressBar     *operation_progress;
   GtkLabel           *status_label;
   GtkWidget          *main_box;
+  AdwFlap            *preview_flap;
+  SupaFilePreview    *preview;
+  GMenuModel         *file_menu;
+  GtkWidget          *file_popover;
 };
 
 G_DEFINE_FINAL_TYPE (SupaBucketBrowser, supa_bucket_browser, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_PREVIEW_VISIBLE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static void update_actions (SupaBucketBrowser *self);
 static void load_buckets   (SupaBucketBrowser *self);
@@ -829,6 +842,9 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
   GtkWidget *child = gtk_list_item_get_child (list_item);
   gboolean folder = supa_object_info_get_is_folder (info);
 
+  /* Drops on folder rows and the context menu find the row's item here. */
+  g_object_set_data_full (G_OBJECT (child), "supa-item", g_object_ref (info), g_object_unref);
+
   switch (kind)
     {
     case COLUMN_NAME:
@@ -840,7 +856,6 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
         gtk_image_set_from_gicon (GTK_IMAGE (image), icon);
         gtk_label_set_label (GTK_LABEL (label), supa_object_info_get_name (info));
         gtk_widget_set_tooltip_text (label, supa_object_info_get_name (info));
-        g_object_set_data_full (G_OBJECT (child), "supa-item", g_object_ref (info), g_object_unref);
       }
       break;
 
@@ -880,10 +895,7 @@ unbind_cell_cb (GtkSignalListItemFactory *factory,
                 GtkListItem              *list_item,
                 SupaBucketBrowser        *self)
 {
-  ColumnKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "supa-column"));
-
-  if (kind == COLUMN_NAME)
-    g_object_set_data (G_OBJECT (gtk_list_item_get_child (list_item)), "supa-item", NULL);
+  g_object_set_data (G_OBJECT (gtk_list_item_get_child (list_item)), "supa-item", NULL);
 }
 
 static void
@@ -1319,6 +1331,8 @@ open_action (GtkWidget  *widget,
 
       supa_bucket_browser_open_folder (self, path);
     }
+  else if (items->len == 1)
+    adw_flap_set_reveal_flap (self->preview_flap, TRUE);
 }
 
 static void
@@ -2724,6 +2738,121 @@ batch_finished_cb (SupaBucketBrowser *self,
   g_application_send_notification (app, "supadesk-transfers", notification);
 }
 
+/* ---------------------------------------------------- preview and menu */
+
+static void
+update_preview (SupaBucketBrowser *self)
+{
+  g_autoptr(SupaObjectInfo) info = NULL;
+  g_autofree char *path = NULL;
+
+  /* Dispose may run again after the template is gone. */
+  if (self->preview == NULL)
+    return;
+
+  /* A hidden preview loads nothing. */
+  if (adw_flap_get_reveal_flap (self->preview_flap))
+    info = single_selected_file (self);
+  if (info != NULL)
+    path = item_path (self, info);
+
+  supa_file_preview_set_file (self->preview, self->storage, self->bucket, path);
+}
+
+static void
+reveal_flap_changed_cb (SupaBucketBrowser *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PREVIEW_VISIBLE]);
+  update_preview (self);
+}
+
+static guint
+position_of_item (SupaBucketBrowser *self,
+                  SupaObjectInfo    *info)
+{
+  GListModel *model = G_LIST_MODEL (self->selection);
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SupaObjectInfo) item = g_list_model_get_item (model, i);
+
+      if (item == info)
+        return i;
+    }
+
+  return GTK_INVALID_LIST_POSITION;
+}
+
+static void
+popup_file_menu (SupaBucketBrowser *self,
+                 double             x,
+                 double             y)
+{
+  GdkRectangle rect = { (int) x, (int) y, 1, 1 };
+
+  update_actions (self);
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->file_popover), &rect);
+  gtk_popover_popup (GTK_POPOVER (self->file_popover));
+}
+
+static void
+files_pressed_cb (GtkGestureClick   *gesture,
+                  int                n_press,
+                  double             x,
+                  double             y,
+                  SupaBucketBrowser *self)
+{
+  GtkWidget *view = GTK_WIDGET (self->column_view);
+  GtkWidget *picked = gtk_widget_pick (view, x, y, GTK_PICK_DEFAULT);
+  SupaObjectInfo *info = NULL;
+  graphene_point_t point;
+
+  if (self->selection == NULL)
+    return;
+
+  for (GtkWidget *w = picked; w != NULL && w != view && info == NULL; w = gtk_widget_get_parent (w))
+    info = g_object_get_data (G_OBJECT (w), "supa-item");
+
+  /* Right-clicking an unselected row acts on that row alone, as file
+   * managers do; a click on a selected row keeps the selection. */
+  if (info != NULL)
+    {
+      guint position = position_of_item (self, info);
+
+      if (position != GTK_INVALID_LIST_POSITION &&
+          !gtk_selection_model_is_selected (GTK_SELECTION_MODEL (self->selection), position))
+        gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), position, TRUE);
+    }
+
+  if (!gtk_widget_compute_point (view, GTK_WIDGET (self), &GRAPHENE_POINT_INIT ((float) x, (float) y), &point))
+    return;
+
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  popup_file_menu (self, point.x, point.y);
+}
+
+static void
+context_menu_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
+  GtkWidget *focus;
+  graphene_rect_t bounds;
+
+  if (self->selection == NULL)
+    return;
+
+  /* Below the focused row when there is one, else the top of the list. */
+  focus = gtk_root_get_focus (gtk_widget_get_root (widget));
+  if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->column_view)) &&
+      gtk_widget_compute_bounds (focus, widget, &bounds))
+    popup_file_menu (self, bounds.origin.x + 24, bounds.origin.y + bounds.size.height);
+  else if (gtk_widget_compute_bounds (GTK_WIDGET (self->column_view), widget, &bounds))
+    popup_file_menu (self, bounds.origin.x + 24, bounds.origin.y + 32);
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 static void
@@ -2751,6 +2880,8 @@ update_actions (SupaBucketBrowser *self)
   gtk_widget_action_set_enabled (widget, "storage.copy-signed-url", open && one_file);
   gtk_widget_action_set_enabled (widget, "storage.copy-public-url",
                                  open && one_file && supa_bucket_get_public (self->bucket));
+  gtk_widget_action_set_enabled (widget, "storage.context-menu", open && items->len > 0);
+  update_preview (self);
 }
 
 static void
@@ -2792,13 +2923,57 @@ supa_bucket_browser_dispose (GObject *object)
   SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (object);
 
   clear_client (self);
+  if (self->preview != NULL)
+    supa_file_preview_set_file (self->preview, NULL, NULL, NULL);
+  g_clear_pointer (&self->file_popover, gtk_widget_unparent);
   if (self->bucket_list != NULL)
     gtk_list_box_bind_model (self->bucket_list, NULL, NULL, NULL, NULL);
   g_clear_object (&self->buckets);
   gtk_widget_dispose_template (GTK_WIDGET (self), SUPA_TYPE_BUCKET_BROWSER);
   self->column_view = NULL;
+  self->preview = NULL;
 
   G_OBJECT_CLASS (supa_bucket_browser_parent_class)->dispose (object);
+}
+
+static void
+supa_bucket_browser_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (object);
+
+  switch (prop_id)
+    {
+    case PROP_PREVIEW_VISIBLE:
+      g_value_set_boolean (value, self->preview_flap != NULL && adw_flap_get_reveal_flap (self->preview_flap));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+supa_bucket_browser_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (object);
+
+  switch (prop_id)
+    {
+    case PROP_PREVIEW_VISIBLE:
+      /* The flap notifies, and we forward that notification. */
+      if (self->preview_flap != NULL)
+        adw_flap_set_reveal_flap (self->preview_flap, g_value_get_boolean (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -2808,8 +2983,18 @@ supa_bucket_browser_class_init (SupaBucketBrowserClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = supa_bucket_browser_dispose;
+  object_class->get_property = supa_bucket_browser_get_property;
+  object_class->set_property = supa_bucket_browser_set_property;
+
+  /* Whether the preview pane is shown (it folds over the files when the
+   * section is narrow). */
+  properties[PROP_PREVIEW_VISIBLE] =
+    g_param_spec_boolean ("preview-visible", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (SUPA_TYPE_TRANSFER_LIST);
+  g_type_ensure (SUPA_TYPE_FILE_PREVIEW);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   supa_resources_ensure ();
@@ -2830,6 +3015,9 @@ supa_bucket_browser_class_init (SupaBucketBrowserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, operation_progress);
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, status_label);
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, main_box);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, preview_flap);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, preview);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, file_menu);
   gtk_widget_class_bind_template_callback (widget_class, bucket_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
 
@@ -2847,6 +3035,8 @@ supa_bucket_browser_class_init (SupaBucketBrowserClass *klass)
   gtk_widget_class_install_action (widget_class, "storage.edit-bucket", NULL, edit_bucket_action);
   gtk_widget_class_install_action (widget_class, "storage.empty-bucket", NULL, empty_bucket_action);
   gtk_widget_class_install_action (widget_class, "storage.delete-bucket", NULL, delete_bucket_action);
+  gtk_widget_class_install_action (widget_class, "storage.context-menu", NULL, context_menu_action);
+  gtk_widget_class_install_property_action (widget_class, "storage.preview", "preview-visible");
 }
 
 static void
@@ -2854,8 +3044,16 @@ supa_bucket_browser_init (SupaBucketBrowser *self)
 {
   GtkDropTarget *target;
   GtkWidget *placeholder;
+  GtkGesture *click;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect_object (self->preview_flap, "notify::reveal-flap",
+                           G_CALLBACK (reveal_flap_changed_cb), self, G_CONNECT_SWAPPED);
+  self->file_popover = gtk_popover_menu_new_from_model (self->file_menu);
+  gtk_popover_set_has_arrow (GTK_POPOVER (self->file_popover), FALSE);
+  gtk_widget_set_halign (self->file_popover, GTK_ALIGN_START);
+  gtk_widget_set_parent (self->file_popover, GTK_WIDGET (self));
 
   self->buckets = g_list_store_new (SUPA_TYPE_BUCKET);
   gtk_list_box_bind_model (self->bucket_list, G_LIST_MODEL (self->buckets), create_bucket_row, NULL, NULL);
@@ -2876,6 +3074,11 @@ supa_bucket_browser_init (SupaBucketBrowser *self)
                            G_CALLBACK (sorter_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect (self->column_view, "activate", G_CALLBACK (activate_cb), self);
   gtk_scrolled_window_set_child (self->files_scroller, GTK_WIDGET (self->column_view));
+
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (files_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->column_view), GTK_EVENT_CONTROLLER (click));
 
   /* Files and folders from a file manager drop on the whole view; folder
    * rows take drops for themselves. */
@@ -2931,6 +3134,12 @@ supa_bucket_browser_set_client (SupaBucketBrowser *self,
   self->queue = supa_transfer_queue_new (client, profile != NULL ? supa_profile_get_id (profile) : "default", NULL);
   if (!supa_transfer_queue_load (self->queue, &error))
     g_warning ("Could not read the saved transfers: %s", error->message);
+  {
+    g_autoptr(GSettings) settings = g_settings_new (BASE_APPLICATION_ID);
+
+    /* Preferences → Simultaneous transfers; the binding keeps @settings. */
+    g_settings_bind (settings, "transfer-concurrency", self->queue, "concurrency", G_SETTINGS_BIND_GET);
+  }
   g_signal_connect_object (self->queue, "finished", G_CALLBACK (transfer_finished_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->queue, "batch-finished", G_CALLBACK (batch_finished_cb), self, G_CONNECT_SWAPPED);
   supa_transfer_list_set_queue (self->transfer_list, self->queue);
@@ -3094,4 +3303,28 @@ supa_bucket_browser_get_busy (SupaBucketBrowser *self)
   g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), FALSE);
 
   return self->busy > 0;
+}
+
+GtkWidget *
+supa_bucket_browser_get_preview (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+
+  return GTK_WIDGET (self->preview);
+}
+
+GMenuModel *
+supa_bucket_browser_get_file_menu (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+
+  return self->file_menu;
+}
+
+GtkWidget *
+supa_bucket_browser_get_file_popover (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+
+  return self->file_popover;
 }

@@ -25,7 +25,8 @@ G_DECLARE_FINAL_TYPE (SupaBucketBrowser, supa_bucket_browser, SUPA, BUCKET_BROWS
  * storage.new-folder, storage.go-up, storage.open, storage.rename,
  * storage.delete, storage.download, storage.copy-signed-url (u: seconds),
  * storage.copy-public-url, storage.new-bucket, storage.edit-bucket,
- * storage.empty-bucket, storage.delete-bucket. */
+ * storage.empty-bucket, storage.delete-bucket, storage.preview (b),
+ * storage.context-menu. */
 GtkWidget         *supa_bucket_browser_new             (void);
 
 /* Lists the buckets of @client (NULL disconnects). @profile keys the
@@ -81,6 +82,13 @@ void               supa_bucket_browser_delete_selected (SupaBucketBrowser *self)
  * selected folders (keeping their tree), into @folder. */
 void               supa_bucket_browser_download_selected (SupaBucketBrowser *self,
                                                           GFile             *folder);
+/* The preview of the single selected file, beside the files (property
+ * "preview-visible", action storage.preview, F3). */
+GtkWidget         *supa_bucket_browser_get_preview     (SupaBucketBrowser *self);
+/* The context menu of the files (right-click, Menu, Shift+F10; action
+ * storage.context-menu) and the popover that shows it. */
+GMenuModel        *supa_bucket_browser_get_file_menu   (SupaBucketBrowser *self);
+GtkWidget         *supa_bucket_browser_get_file_popover (SupaBucketBrowser *self);
 /* TRUE while a rename, delete or folder creation runs. */
 gboolean           supa_bucket_browser_get_busy        (SupaBucketBrowser *self);
 

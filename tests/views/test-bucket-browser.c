@@ -817,6 +817,104 @@ test_download_and_public_url (Fixture       *f,
   }
 }
 
+/* Every action of a menu model, with submenus and sections, as
+ * "action" or "action(target)". */
+static void
+collect_menu_actions (GMenuModel *model,
+                      GPtrArray  *out)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (model); i++)
+    {
+      g_autofree char *action = NULL;
+      g_autoptr(GVariant) target = NULL;
+      g_autoptr(GMenuLinkIter) links = g_menu_model_iterate_item_links (model, i);
+      const char *link_name;
+      GMenuModel *link;
+
+      if (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_ACTION, "s", &action))
+        {
+          target = g_menu_model_get_item_attribute_value (model, i, G_MENU_ATTRIBUTE_TARGET, NULL);
+          if (target != NULL)
+            {
+              g_autofree char *printed = g_variant_print (target, FALSE);
+
+              g_ptr_array_add (out, g_strdup_printf ("%s(%s)", action, printed));
+            }
+          else
+            g_ptr_array_add (out, g_strdup (action));
+        }
+
+      while (g_menu_link_iter_get_next (links, &link_name, &link))
+        {
+          collect_menu_actions (link, out);
+          g_object_unref (link);
+        }
+    }
+}
+
+static gboolean
+has_string (GPtrArray  *array,
+            const char *wanted)
+{
+  for (guint i = 0; i < array->len; i++)
+    if (g_str_equal (g_ptr_array_index (array, i), wanted))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_context_menu (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *names[] = { "context-menu.txt", NULL };
+  g_autoptr(GPtrArray) actions = g_ptr_array_new_with_free_func (g_free);
+  GtkWidget *popover = supa_bucket_browser_get_file_popover (f->browser);
+  GtkWindow *dialog;
+  g_autofree char *text = NULL;
+
+  collect_menu_actions (supa_bucket_browser_get_file_menu (f->browser), actions);
+  g_assert_true (has_string (actions, "storage.open"));
+  g_assert_true (has_string (actions, "storage.download"));
+  g_assert_true (has_string (actions, "storage.rename"));
+  g_assert_true (has_string (actions, "storage.copy-signed-url(3600)"));
+  g_assert_true (has_string (actions, "storage.copy-signed-url(604800)"));
+  g_assert_true (has_string (actions, "storage.copy-public-url"));
+  g_assert_true (has_string (actions, "storage.delete"));
+
+  /* A file of its own: other tests rename and delete the seed's. */
+  {
+    g_autofree char *bearer = g_strconcat ("Bearer ", server->service_role_key, NULL);
+    const char *headers[] = { "apikey", server->service_role_key, "Authorization", bearer, "x-upsert", "true", NULL };
+    g_autoptr(SupaTestResponse) created = supa_test_request (server, "POST", "/storage/v1/object/documents/context-menu.txt",
+                                                             headers, "text/plain", "menu\n", 5);
+
+    g_assert_cmpuint (created->status, ==, 200);
+  }
+  open_bucket (f, "documents");
+  g_assert_cmpuint (supa_bucket_browser_select_names (f->browser, names), ==, 1);
+
+  /* Menu key / Shift+F10 pop the menu up over the files. */
+  press_shortcut (f, "<Shift>F10");
+  g_assert_true (gtk_widget_get_visible (popover));
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  views_test_spin (50);
+
+  /* Delete from the menu asks first, and nothing is deleted until then. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "storage.delete", NULL));
+  views_test_wait_until ((dialog = views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL)) != NULL);
+  text = g_strdup (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)));
+  g_assert_cmpstr (text, ==, "Delete “context-menu.txt”?");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  views_test_spin (200);
+  g_assert_false (supa_bucket_browser_get_busy (f->browser));
+  g_assert_true (folder_has (f, "context-menu.txt"));
+  {
+    g_autoptr(SupaTestResponse) response = storage_get ("documents/context-menu.txt");
+
+    g_assert_cmpuint (response->status, ==, 200);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -838,6 +936,7 @@ main (int   argc,
   ADD ("/bucket-browser/conflict-keep-both", test_conflict_keep_both);
   ADD ("/bucket-browser/sort-search", test_sort_search);
   ADD ("/bucket-browser/download-public-url", test_download_and_public_url);
+  ADD ("/bucket-browser/context-menu", test_context_menu);
 #undef ADD
 
   ret = g_test_run ();
