@@ -1084,6 +1084,8 @@ open_table (SupaTableBrowser *self,
 
   self->table_cancellable = g_cancellable_new ();
   self->model = supa_row_model_new (self->database, table);
+  /* Preferences → Rows per request; changing it reloads the open table. */
+  g_settings_bind (self->settings, "row-page-size", self->model, "page-size", G_SETTINGS_BIND_GET);
   self->selection = gtk_multi_selection_new (G_LIST_MODEL (g_object_ref (self->model)));
 
   g_signal_connect_swapped (self->model, "notify::count", G_CALLBACK (model_notify_cb), self);
