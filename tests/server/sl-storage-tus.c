@@ -13,6 +13,10 @@
 
 #define G_LOG_DOMAIN "sl-storage"
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* copy_file_range */
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -239,6 +243,63 @@ location_for (SlStorage  *self,
   return g_strdup_printf ("%s%s%s/%s", origin, path, is_signed ? "/sign" : "", id);
 }
 
+#define COPY_BLOCK (4 << 20)
+
+/* Appends the spooled body file @in to @out (at its current position):
+ * in the kernel with copy_file_range() (no trip through user space), with
+ * large read/write blocks where that is not supported. Returns the bytes
+ * appended, or -1 with errno set. */
+static gint64
+append_file (int in,
+             int out)
+{
+  g_autofree char *buf = NULL;
+  gint64 total = 0;
+
+  for (;;)
+    {
+      ssize_t n = copy_file_range (in, NULL, out, NULL, COPY_BLOCK, 0);
+
+      if (n > 0)
+        {
+          total += n;
+          continue;
+        }
+      if (n == 0)
+        return total;
+      if (errno == EINTR)
+        continue;
+      if (errno != ENOSYS && errno != EXDEV && errno != EINVAL && errno != EOPNOTSUPP)
+        return -1;
+      break;   /* not supported here: copy by hand from where we are */
+    }
+
+  buf = g_malloc (COPY_BLOCK);
+  for (;;)
+    {
+      ssize_t r = read (in, buf, COPY_BLOCK);
+      ssize_t done = 0;
+
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return -1;
+      if (r == 0)
+        return total;
+      while (done < r)
+        {
+          ssize_t w = write (out, buf + done, r - done);
+
+          if (w < 0 && errno == EINTR)
+            continue;
+          if (w <= 0)
+            return -1;
+          done += w;
+        }
+      total += r;
+    }
+}
+
 /* Appends the request body to the part file at @u->offset; on a write
  * error the file is cut back so the offset stays what HEAD reports. */
 static gboolean
@@ -247,7 +308,6 @@ append_body (SlTusUpload *u,
              gint64      *appended,
              GError     **error)
 {
-  g_autofree char *buf = NULL;
   gint64 total = 0;
   int out;
 
@@ -281,30 +341,14 @@ append_body (SlTusUpload *u,
 
       if (in < 0)
         goto fail;
-      buf = g_malloc (1 << 20);
-      for (;;)
+      total = append_file (in, out);
+      if (total < 0)
         {
-          ssize_t r = read (in, buf, 1 << 20);
-          ssize_t done = 0;
+          int saved = errno;
 
-          if (r < 0)
-            {
-              close (in);
-              goto fail;
-            }
-          if (r == 0)
-            break;
-          while (done < r)
-            {
-              ssize_t w = write (out, buf + done, r - done);
-              if (w <= 0)
-                {
-                  close (in);
-                  goto fail;
-                }
-              done += w;
-            }
-          total += r;
+          close (in);
+          errno = saved;
+          goto fail;
         }
       close (in);
     }
