@@ -43,6 +43,21 @@
 #define DEFAULT_MAX_PAGES   16
 /* Page requests sent at once; the rest wait in a queue, newest first. */
 #define MAX_IN_FLIGHT       3
+/* While the view asks for new pages in quick succession (a scrollbar
+ * drag asks on nearly every frame), pages are sent only once no new page
+ * was asked for this long: cancelling a request does not stop the
+ * server's query, so every page sent on the way would delay the one
+ * where the view stops. */
+#define SETTLE_MS           50
+/* A page is sent at once (no settling) when nothing is in flight, the
+ * previous new page was asked for at least ASK_GAP_MS before (frames of
+ * a drag come every ~16 ms; a jump comes after the previous one's rows
+ * were shown, which takes longer except for shallow pages) and
+ * no request was abandoned in the last QUIET_MS (each abandoned request
+ * still costs the server a query): first open and single jumps pay no
+ * delay. */
+#define ASK_GAP_MS          25
+#define QUIET_MS            150
 
 /* --- SupaRow ------------------------------------------------------------ */
 
@@ -268,6 +283,11 @@ struct _SupaRowModel
   guint            n_in_flight;
   guint            n_loaded;
   guint            dispatch_id;
+  /* Pages wait for the view to settle while this timeout is armed. */
+  guint            settle_id;
+  gboolean         sending_now;    /* dispatch_id sends the pages asked */
+  gint64           last_ask;       /* monotonic µs; a new page asked for */
+  gint64           last_abandon;   /* monotonic µs; an in-flight page dropped */
 
   guint            n_page_requests;
 };
@@ -641,7 +661,12 @@ drop_page (SupaRowModel *self,
     release_row (self, first + i);
 
   if (page->state == PAGE_IN_FLIGHT)
-    self->n_in_flight--;
+    {
+      /* Its cancellable is cancelled, but the server still runs the
+       * query. */
+      self->n_in_flight--;
+      self->last_abandon = g_get_monotonic_time ();
+    }
   else if (page->state == PAGE_LOADED)
     self->n_loaded--;
 
@@ -1040,6 +1065,7 @@ dispatch_cb (gpointer user_data)
   SupaRowModel *self = user_data;
 
   self->dispatch_id = 0;
+  self->sending_now = FALSE;
 
   if (self->needs_count)
     {
@@ -1047,7 +1073,8 @@ dispatch_cb (gpointer user_data)
       start_count (self);
     }
 
-  while (self->n_in_flight < MAX_IN_FLIGHT)
+  /* While the view is still moving, queued pages wait for settle_cb. */
+  while (self->settle_id == 0 && self->n_in_flight < MAX_IN_FLIGHT)
     {
       GHashTableIter iter;
       gpointer value;
@@ -1078,6 +1105,43 @@ schedule_dispatch (SupaRowModel *self)
     self->dispatch_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, dispatch_cb, self, NULL);
 }
 
+static gboolean
+settle_cb (gpointer user_data)
+{
+  SupaRowModel *self = user_data;
+
+  self->settle_id = 0;
+  g_clear_handle_id (&self->dispatch_id, g_source_remove);
+  return dispatch_cb (self);
+}
+
+/* A new page was asked for: send it from the next idle when the model is
+ * quiet, else once the view has asked for no new page for SETTLE_MS. */
+static void
+schedule_page (SupaRowModel *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 last_ask = self->last_ask;
+
+  self->last_ask = now;
+
+  /* The other pages of the same viewport go with the first. */
+  if (self->sending_now)
+    return;
+
+  if (self->settle_id == 0 && self->n_in_flight == 0 &&
+      (last_ask == 0 || now - last_ask >= ASK_GAP_MS * G_TIME_SPAN_MILLISECOND) &&
+      (self->last_abandon == 0 || now - self->last_abandon >= QUIET_MS * G_TIME_SPAN_MILLISECOND))
+    {
+      schedule_dispatch (self);
+      self->sending_now = TRUE;
+      return;
+    }
+
+  g_clear_handle_id (&self->settle_id, g_source_remove);
+  self->settle_id = g_timeout_add (SETTLE_MS, settle_cb, self);
+}
+
 /* Forgets every row and page and counts again. */
 static void
 invalidate (SupaRowModel *self)
@@ -1086,6 +1150,8 @@ invalidate (SupaRowModel *self)
   self->published = FALSE;
   self->exact_known = FALSE;
   self->short_first_page = 0;
+  g_clear_handle_id (&self->settle_id, g_source_remove);
+  self->sending_now = FALSE;
 
   if (self->count_cancellable != NULL)
     g_cancellable_cancel (self->count_cancellable);
@@ -1146,7 +1212,7 @@ supa_row_model_get_item (GListModel *model,
       page->last_use = ++self->tick;
       g_hash_table_insert (self->pages, GUINT_TO_POINTER (index), page);
       cancel_far_pages (self, index);
-      schedule_dispatch (self);
+      schedule_page (self);
     }
 
   return g_object_ref (row);
@@ -1190,6 +1256,7 @@ supa_row_model_dispose (GObject *object)
   SupaRowModel *self = SUPA_ROW_MODEL (object);
 
   g_clear_handle_id (&self->dispatch_id, g_source_remove);
+  g_clear_handle_id (&self->settle_id, g_source_remove);
   if (self->count_cancellable != NULL)
     g_cancellable_cancel (self->count_cancellable);
   g_clear_object (&self->count_cancellable);

@@ -39,11 +39,15 @@ G_DECLARE_FINAL_TYPE (SupaRowModel, supa_row_model, SUPA, ROW_MODEL, GObject)
  * count (exact when cheap, else the planner's estimate with
  * "count-is-estimate" TRUE); rows are fetched lazily in pages of
  * "page-size" (default 500) when get_item() asks for them, as placeholders
- * until the page arrives. Pages nobody asked for recently are cancelled, a
- * bounded LRU of pages ("max-pages", default 16) keeps memory flat, and the
- * order always ends with the primary key (or the first unique column) so
- * paging never skips or repeats a row. Changing the filter or the sort
- * invalidates everything (items-changed over the whole range).
+ * until the page arrives. While new pages are asked for in quick
+ * succession (a scrollbar drag), they are sent only once the view has
+ * settled (about 50 ms without a new page); a page asked for while the
+ * model is idle is sent at once. Pages nobody asked for recently are
+ * cancelled, a bounded LRU of pages ("max-pages", default 16) keeps
+ * memory flat, and the order always ends with the primary key (or the
+ * first unique column) so paging never skips or repeats a row. Changing
+ * the filter or the sort invalidates everything (items-changed over the
+ * whole range).
  *
  * Properties: "database", "table" (construct-only), "page-size",
  * "max-pages", "count" (gint64, -1 while unknown), "count-is-estimate",

@@ -598,6 +598,79 @@ test_cancel (void)
   }
 }
 
+static gboolean
+flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop for @ms, as the frames of a view would. */
+static void
+run_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, flag_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* A scrollbar drag asks for a new page on nearly every frame: the model
+ * shows placeholders at once but sends only a few requests (every request
+ * sent costs the server a query, even cancelled), and the rows where the
+ * drag stops load. A single jump once the model is quiet is sent at once,
+ * without waiting for the view to settle. */
+static void
+test_drag (void)
+{
+  g_autoptr(SupaRowModel) model = new_model ("rm_big", 100);
+  g_autoptr(SupaRow) stop = NULL;
+  g_autoptr(SupaRow) jump = NULL;
+  guint base = supa_row_model_get_n_page_requests (model);
+  /* The count is the planner's estimate: stay inside the real rows. */
+  guint n = MIN (g_list_model_get_n_items (G_LIST_MODEL (model)), N_BIG);
+  guint final = 0;
+  guint sent;
+  gint64 start = g_get_monotonic_time ();
+
+  g_assert_cmpuint (n, >, 20100);
+
+  /* 100 different pages, about six apart, about 10 ms apart. */
+  for (guint i = 1; i <= 100; i++)
+    {
+      g_autoptr(SupaRow) row = NULL;
+
+      final = (guint) ((guint64) i * (n - 100) / 100);
+      row = g_list_model_get_item (G_LIST_MODEL (model), final);
+      g_assert_nonnull (row);
+      g_assert_cmpuint (supa_row_get_position (row), ==, final);
+      g_assert_false (supa_row_get_loaded (row));
+      run_for (10);
+    }
+
+  g_test_message ("the drag took %" G_GINT64_FORMAT " ms", (g_get_monotonic_time () - start) / 1000);
+  stop = load_row (model, final);
+  g_assert_cmpint (int_value (stop, "id"), ==, final + 1);
+  wait_until (not_loading, model, "the drag to settle");
+  sent = supa_row_model_get_n_page_requests (model) - base;
+  g_test_message ("a drag over 100 pages sent %u page requests", sent);
+  g_assert_cmpuint (sent, >=, 1);
+  g_assert_cmpuint (sent, <=, 15);
+
+  /* Quiet again: a jump is sent right away (from the next idle, not
+   * after a settling delay). */
+  run_for (300);
+  base = supa_row_model_get_n_page_requests (model);
+  jump = g_list_model_get_item (G_LIST_MODEL (model), 20050);
+  g_assert_false (supa_row_get_loaded (jump));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (supa_row_model_get_n_page_requests (model) - base, ==, 1);
+  wait_until (row_loaded, jump, "the jump");
+  g_assert_cmpint (int_value (jump, "id"), ==, 20051);
+}
+
 /* --- setup -------------------------------------------------------------- */
 
 static void
@@ -662,6 +735,7 @@ main (int   argc,
   g_test_add_func ("/row-model/match-original", test_match_original);
   g_test_add_func ("/row-model/estimate", test_estimate);
   g_test_add_func ("/row-model/cancel", test_cancel);
+  g_test_add_func ("/row-model/drag", test_drag);
 
   ret = g_test_run ();
 
