@@ -963,6 +963,15 @@ wrote_headers_cb (SoupServerMessage *msg,
 {
   MsgState *st = user_data;
 
+  /* libsoup 3.2 drops the Content-Length of a 204 as it writes the
+   * headers, which leaves them claiming "body until EOF": it then closes
+   * the connection instead of keeping it alive, and a client that sends
+   * its next request on it (curl --next, tus-js-client in browsers) gets a
+   * reset. A 204 has no body; say so, and the connection stays. */
+  if (soup_server_message_get_status (msg) == SOUP_STATUS_NO_CONTENT)
+    soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg),
+                                       SOUP_ENCODING_NONE);
+
   if (st->resp_limit == 0)
     {
       reset_connection (st);
