@@ -88,6 +88,66 @@ supa_cell_format_value (JsonNode *value,
   return g_string_free (line, FALSE);
 }
 
+/* PostgREST sends timestamptz as ISO 8601 with an offset
+ * ("2024-05-01T10:11:12.5+00:00"): shown in the local time zone, to the
+ * second. Anything else (timestamp without time zone, unparsable text) is
+ * left alone. */
+static char *
+format_timestamptz (const char *text)
+{
+  g_autoptr(GTimeZone) utc = NULL;
+  g_autoptr(GDateTime) parsed = NULL;
+  g_autoptr(GDateTime) local = NULL;
+
+  if (text == NULL)
+    return NULL;
+
+  utc = g_time_zone_new_utc ();
+  parsed = g_date_time_new_from_iso8601 (text, utc);
+  if (parsed == NULL)
+    return NULL;
+
+  local = g_date_time_to_local (parsed);
+  if (local == NULL)
+    return NULL;
+
+  return g_date_time_format (local, "%Y-%m-%d %H:%M:%S");
+}
+
+static gboolean
+column_is_timestamptz (SupaColumnInfo *column)
+{
+  const char *type;
+
+  if (column == NULL)
+    return FALSE;
+
+  type = supa_column_info_get_type_name (column);
+  return g_strcmp0 (type, "timestamp with time zone") == 0 ||
+         g_strcmp0 (type, "timestamptz") == 0;
+}
+
+char *
+supa_cell_format_column_value (SupaColumnInfo *column,
+                               JsonNode       *value,
+                               gboolean       *is_null)
+{
+  if (column_is_timestamptz (column) && value != NULL &&
+      JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+    {
+      char *local = format_timestamptz (json_node_get_string (value));
+
+      if (local != NULL)
+        {
+          if (is_null != NULL)
+            *is_null = FALSE;
+          return local;
+        }
+    }
+
+  return supa_cell_format_value (value, is_null);
+}
+
 /* --- SupaCell ----------------------------------------------------------- */
 
 struct _SupaCell
@@ -123,6 +183,7 @@ supa_cell_update (SupaCell *self)
 {
   g_autofree char *text = NULL;
   PangoAttrList *attrs;
+  JsonNode *value;
 
   self->is_null = FALSE;
 
@@ -135,9 +196,33 @@ supa_cell_update (SupaCell *self)
       return;
     }
 
-  text = supa_cell_format_value (supa_row_get_value (self->row, supa_column_info_get_name (self->column)),
-                                 &self->is_null);
+  value = supa_row_get_value (self->row, supa_column_info_get_name (self->column));
+  text = supa_cell_format_column_value (self->column, value, &self->is_null);
   gtk_label_set_label (self->label, text);
+
+  /* The full value when the cell shows less: a converted timestamp, a cut
+   * or multi-line text. */
+  if (value != NULL && !self->is_null)
+    {
+      g_autofree char *full = NULL;
+
+      if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+        full = g_strdup (json_node_get_string (value));
+      else if (!JSON_NODE_HOLDS_VALUE (value))
+        full = json_to_string (value, TRUE);
+
+      if (full != NULL && g_utf8_strlen (full, -1) > 4096)
+        {
+          /* Tooltips are no place for megabytes. */
+          char *end = g_utf8_offset_to_pointer (full, 4096);
+
+          *end = '\0';
+        }
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self),
+                                   full != NULL && g_strcmp0 (full, text) != 0 ? full : NULL);
+    }
+  else
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self), NULL);
 
   if (self->is_null)
     {
@@ -384,8 +469,8 @@ editor_activate_cb (SupaValueEditor *self)
 static void
 check_toggled_cb (SupaValueEditor *self)
 {
-  gtk_button_set_label (GTK_BUTTON (self->check),
-                        gtk_check_button_get_active (self->check) ? "true" : "false");
+  gtk_check_button_set_label (self->check,
+                              gtk_check_button_get_active (self->check) ? "true" : "false");
   editor_changed_cb (self);
 }
 

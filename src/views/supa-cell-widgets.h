@@ -19,13 +19,20 @@ G_BEGIN_DECLS
 char      *supa_cell_format_value        (JsonNode       *value,
                                           gboolean       *is_null);
 
+/* As supa_cell_format_value(), knowing the column: timestamp with time
+ * zone values are shown in the local time zone ("2024-05-01 12:11:12"). */
+char      *supa_cell_format_column_value (SupaColumnInfo *column,
+                                          JsonNode       *value,
+                                          gboolean       *is_null);
+
 /* --- SupaCell: one grid cell, bound to a SupaRow ------------------------ */
 
 #define SUPA_TYPE_CELL (supa_cell_get_type ())
 
 G_DECLARE_FINAL_TYPE (SupaCell, supa_cell, SUPA, CELL, GtkWidget)
 
-/* A focusable cell of @column. Enter or a double click emits
+/* A focusable cell of @column; its tooltip holds the full value when the
+ * text shows less (a local time, a cut line). Enter or a double click emits
  * "edit-requested"; every click emits "pressed" first. */
 GtkWidget      *supa_cell_new            (SupaColumnInfo *column);
 SupaColumnInfo *supa_cell_get_column     (SupaCell       *self);

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "supa-cell-widgets.h"
@@ -18,6 +19,14 @@ typedef struct
   SupaValueEditor *editor;
   GtkCheckButton  *null_check;     /* nullable columns */
   GtkCheckButton  *default_check;  /* columns with a default */
+  gboolean         prefilled;      /* sent even when left untouched */
+  /* Foreign keys: a picker over the referenced table. */
+  SupaRowEditor   *editor_window;
+  GtkMenuButton   *pick_button;
+  GtkListBox      *pick_list;
+  GtkSearchEntry  *pick_search;
+  GCancellable    *pick_cancellable;
+  gboolean         pick_loaded;
 } Field;
 
 struct _SupaRowEditor
@@ -47,6 +56,9 @@ static guint signals[N_SIGNALS];
 static void
 field_free (Field *field)
 {
+  if (field->pick_cancellable != NULL)
+    g_cancellable_cancel (field->pick_cancellable);
+  g_clear_object (&field->pick_cancellable);
   g_clear_object (&field->column);
   g_free (field);
 }
@@ -189,6 +201,224 @@ supa_row_editor_init (SupaRowEditor *self)
   self->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) field_free);
 }
 
+/* --- foreign-key picker ------------------------------------------------- */
+
+/* The picker lists this many rows of the referenced table (ordered by the
+ * key); its search filters them. Beyond that, type the key. */
+#define PICK_LIMIT 200
+
+static char *
+pick_value_text (JsonNode *node)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+  if (json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+
+  return supa_cell_format_value (node, NULL);
+}
+
+/* "3 · Japan": the key, then the row's other short text values. */
+static char *
+pick_row_label (JsonObject *row,
+                const char *key_column,
+                const char *key)
+{
+  GString *label = g_string_new (key);
+  g_autoptr(GList) members = json_object_get_members (row);
+  guint extra = 0;
+
+  for (GList *l = members; l != NULL && extra < 2; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (row, l->data);
+
+      if (g_strcmp0 (l->data, key_column) == 0 || !JSON_NODE_HOLDS_VALUE (node) ||
+          json_node_get_value_type (node) != G_TYPE_STRING ||
+          g_utf8_strlen (json_node_get_string (node), -1) > 60)
+        continue;
+
+      g_string_append (label, " · ");
+      g_string_append (label, json_node_get_string (node));
+      extra++;
+    }
+
+  return g_string_free (label, FALSE);
+}
+
+static void
+pick_loaded_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Field *field = user_data;
+  g_autoptr(SupaResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *key_column;
+  JsonNode *rows;
+  GtkWidget *child;
+
+  res = supa_database_execute_finish (SUPA_DATABASE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (field->pick_list))) != NULL)
+    gtk_list_box_remove (field->pick_list, child);
+
+  if (res == NULL)
+    {
+      GtkWidget *label = gtk_label_new (error->message);
+
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_widget_add_css_class (label, "error");
+      gtk_list_box_append (field->pick_list, label);
+      return;
+    }
+
+  key_column = supa_column_info_get_fk_column (field->column);
+  rows = supa_result_get_rows (res);
+  if (rows != NULL && JSON_NODE_HOLDS_ARRAY (rows))
+    {
+      JsonArray *array = json_node_get_array (rows);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonObject *row = json_array_get_object_element (array, i);
+          g_autofree char *key = row != NULL ? pick_value_text (json_object_get_member (row, key_column)) : NULL;
+          g_autofree char *text = NULL;
+          GtkWidget *item;
+          GtkWidget *label;
+
+          if (key == NULL)
+            continue;
+
+          text = pick_row_label (row, key_column, key);
+          label = gtk_label_new (text);
+          gtk_label_set_xalign (GTK_LABEL (label), 0);
+          gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+          gtk_widget_set_margin_start (label, 6);
+          gtk_widget_set_margin_end (label, 6);
+          gtk_widget_set_margin_top (label, 4);
+          gtk_widget_set_margin_bottom (label, 4);
+          item = gtk_list_box_row_new ();
+          gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (item), label);
+          g_object_set_data_full (G_OBJECT (item), "supa-value", g_steal_pointer (&key), g_free);
+          g_object_set_data_full (G_OBJECT (item), "supa-text", g_utf8_casefold (text, -1), g_free);
+          gtk_list_box_append (field->pick_list, item);
+        }
+    }
+
+  field->pick_loaded = TRUE;
+  gtk_list_box_invalidate_filter (field->pick_list);
+}
+
+static void
+pick_load (Field *field)
+{
+  SupaRowEditor *self = field->editor_window;
+  g_autoptr(SupaQuery) query = NULL;
+
+  if (field->pick_cancellable != NULL)
+    g_cancellable_cancel (field->pick_cancellable);
+  g_clear_object (&field->pick_cancellable);
+  field->pick_cancellable = g_cancellable_new ();
+  field->pick_loaded = FALSE;
+
+  query = supa_query_new (supa_column_info_get_fk_table (field->column));
+  supa_query_set_schema (query, supa_table_info_get_schema (self->table));
+  supa_query_select (query, NULL, SUPA_COUNT_NONE, FALSE);
+  supa_query_order (query, supa_column_info_get_fk_column (field->column), TRUE, SUPA_NULLS_DEFAULT, NULL);
+  supa_query_limit (query, PICK_LIMIT, NULL);
+
+  /* Freed with the dialog, which the cancellable cancels: @field lives
+   * as long as the request can answer. */
+  supa_database_execute_async (self->database, query, field->pick_cancellable, pick_loaded_cb, field);
+}
+
+static gboolean
+pick_filter_func (GtkListBoxRow *row,
+                  gpointer       user_data)
+{
+  Field *field = user_data;
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (field->pick_search));
+  const char *text = g_object_get_data (G_OBJECT (row), "supa-text");
+  g_autofree char *needle = NULL;
+
+  if (text == NULL || search == NULL || *search == '\0')
+    return TRUE;
+
+  needle = g_utf8_casefold (search, -1);
+  return strstr (text, needle) != NULL;
+}
+
+static void
+pick_row_activated_cb (GtkListBox    *list,
+                       GtkListBoxRow *row,
+                       Field         *field)
+{
+  const char *value = g_object_get_data (G_OBJECT (row), "supa-value");
+
+  if (value == NULL)
+    return;
+
+  supa_row_editor_set_text (field->editor_window, supa_column_info_get_name (field->column), value);
+  gtk_menu_button_popdown (field->pick_button);
+}
+
+static void
+pick_search_changed_cb (Field *field)
+{
+  gtk_list_box_invalidate_filter (field->pick_list);
+}
+
+static void
+pick_popover_show_cb (Field *field)
+{
+  if (!field->pick_loaded)
+    pick_load (field);
+  gtk_widget_grab_focus (GTK_WIDGET (field->pick_search));
+}
+
+static GtkWidget *
+build_picker (Field *field)
+{
+  GtkWidget *popover = gtk_popover_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  g_autofree char *tooltip = NULL;
+
+  field->pick_search = GTK_SEARCH_ENTRY (gtk_search_entry_new ());
+  g_signal_connect_swapped (field->pick_search, "search-changed", G_CALLBACK (pick_search_changed_cb), field);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (field->pick_search));
+
+  field->pick_list = GTK_LIST_BOX (gtk_list_box_new ());
+  gtk_list_box_set_selection_mode (field->pick_list, GTK_SELECTION_NONE);
+  gtk_list_box_set_activate_on_single_click (field->pick_list, TRUE);
+  gtk_list_box_set_filter_func (field->pick_list, pick_filter_func, field, NULL);
+  gtk_list_box_set_placeholder (field->pick_list, gtk_label_new (_("No rows")));
+  g_signal_connect (field->pick_list, "row-activated", G_CALLBACK (pick_row_activated_cb), field);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (field->pick_list));
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), 240);
+  gtk_scrolled_window_set_min_content_width (GTK_SCROLLED_WINDOW (scrolled), 260);
+  gtk_box_append (GTK_BOX (box), scrolled);
+  gtk_popover_set_child (GTK_POPOVER (popover), box);
+  g_signal_connect_swapped (popover, "show", G_CALLBACK (pick_popover_show_cb), field);
+
+  field->pick_button = GTK_MENU_BUTTON (gtk_menu_button_new ());
+  gtk_menu_button_set_icon_name (field->pick_button, "edit-find-symbolic");
+  gtk_menu_button_set_popover (field->pick_button, popover);
+  gtk_widget_add_css_class (GTK_WIDGET (field->pick_button), "flat");
+  /* Translators: %s is the table a foreign key refers to */
+  tooltip = g_strdup_printf (_("Choose a Row of “%s”"), supa_column_info_get_fk_table (field->column));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (field->pick_button), tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (field->pick_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
+
+  return GTK_WIDGET (field->pick_button);
+}
+
 static GtkWidget *
 build_field (SupaRowEditor  *self,
              SupaColumnInfo *column)
@@ -201,6 +431,7 @@ build_field (SupaRowEditor  *self,
   const char *comment = supa_column_info_get_comment (column);
 
   field->column = g_object_ref (column);
+  field->editor_window = self;
   g_ptr_array_add (self->fields, field);
 
   gtk_widget_add_css_class (name, "heading");
@@ -211,6 +442,9 @@ build_field (SupaRowEditor  *self,
   gtk_widget_set_hexpand (type, TRUE);
   gtk_label_set_xalign (GTK_LABEL (type), 0);
   gtk_box_append (GTK_BOX (header), type);
+
+  if (supa_column_info_get_fk_table (column) != NULL && supa_column_info_get_fk_column (column) != NULL)
+    gtk_box_append (GTK_BOX (header), build_picker (field));
 
   if (supa_column_info_get_has_default (column))
     {
@@ -385,7 +619,7 @@ supa_row_editor_dup_values (SupaRowEditor  *self,
 
       /* A field the user never touched is left to the database: its
        * default, an identity, NULL, or the server's "not null" message. */
-      if (!supa_value_editor_get_modified (field->editor))
+      if (!field->prefilled && !supa_value_editor_get_modified (field->editor))
         continue;
 
       value = supa_value_editor_get_value (field->editor, &local_error);
@@ -408,6 +642,86 @@ supa_row_editor_save (SupaRowEditor *self)
   g_return_if_fail (SUPA_IS_ROW_EDITOR (self));
 
   insert_clicked_cb (self);
+}
+
+/* Keys and sequence-fed columns (identity, serial) are the database's to
+ * choose for the copy. */
+static gboolean
+column_is_generated_key (SupaColumnInfo *column)
+{
+  g_autofree char *def = NULL;
+
+  if (supa_column_info_get_is_primary_key (column))
+    return TRUE;
+  if (!supa_column_info_get_has_default (column))
+    return FALSE;
+
+  def = supa_column_info_dup_default_text (column);
+  return def != NULL && strstr (def, "nextval(") != NULL;
+}
+
+void
+supa_row_editor_set_values (SupaRowEditor *self,
+                            JsonObject    *values)
+{
+  g_autofree char *title = NULL;
+
+  g_return_if_fail (SUPA_IS_ROW_EDITOR (self));
+  g_return_if_fail (values != NULL);
+
+  /* Translators: title of the insert dialog when it copies a row, %s is a
+   * table name */
+  title = g_strdup_printf (_("Duplicate Row in “%s”"), supa_table_info_get_name (self->table));
+  gtk_window_set_title (GTK_WINDOW (self), title);
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+      JsonNode *value = json_object_get_member (values, supa_column_info_get_name (field->column));
+
+      if (value == NULL || column_is_generated_key (field->column))
+        continue;
+
+      /* A NULL in a column that takes none (it cannot happen, but a
+       * column may have changed since): leave the field alone. */
+      if (JSON_NODE_HOLDS_NULL (value) && field->null_check == NULL)
+        continue;
+
+      if (field->default_check != NULL)
+        gtk_check_button_set_active (field->default_check, FALSE);
+
+      if (JSON_NODE_HOLDS_NULL (value))
+        gtk_check_button_set_active (field->null_check, TRUE);
+      else
+        {
+          if (field->null_check != NULL)
+            gtk_check_button_set_active (field->null_check, FALSE);
+          supa_value_editor_set_value (field->editor, value);
+        }
+      field->prefilled = TRUE;
+      field_update_sensitivity (field);
+    }
+}
+
+GtkWidget *
+supa_row_editor_open_picker (SupaRowEditor *self,
+                             const char    *column)
+{
+  g_return_val_if_fail (SUPA_IS_ROW_EDITOR (self), NULL);
+
+  for (guint i = 0; i < self->fields->len; i++)
+    {
+      Field *field = g_ptr_array_index (self->fields, i);
+
+      if (field->pick_button != NULL &&
+          g_strcmp0 (supa_column_info_get_name (field->column), column) == 0)
+        {
+          gtk_menu_button_popup (field->pick_button);
+          return GTK_WIDGET (gtk_menu_button_get_popover (field->pick_button));
+        }
+    }
+
+  return NULL;
 }
 
 const char *

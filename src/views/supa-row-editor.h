@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SupaRowEditor, supa_row_editor, SUPA, ROW_EDITOR, AdwWindow)
 
 /* A field per column of @table: type-aware inputs, a NULL switch for
- * nullable columns, and columns with a default left to the database until
+ * nullable columns, a picker over the referenced table for foreign keys, and columns with a default left to the database until
  * the user types in them. "Insert" POSTs the row; on success the dialog
  * emits "inserted" (with the row the server returned, a JsonObject) and
  * closes, on failure it shows the server's message. */
@@ -34,6 +34,17 @@ gboolean   supa_row_editor_set_text (SupaRowEditor *self,
  * field's message. */
 JsonObject *supa_row_editor_dup_values (SupaRowEditor *self,
                                         GError       **error);
+/* Fills the fields from @values (a row as the server sent it), as
+ * "Duplicate Row" does: every column but the primary key and columns fed by
+ * a sequence, which the database fills. The values are sent even if the
+ * user leaves them untouched. */
+void       supa_row_editor_set_values (SupaRowEditor *self,
+                                       JsonObject    *values);
+/* Opens the picker of the foreign-key column @column (a searchable list of
+ * the referenced table's rows; activating one fills the field) and returns
+ * its popover, or NULL when @column is no foreign key. */
+GtkWidget *supa_row_editor_open_picker (SupaRowEditor *self,
+                                        const char    *column);
 /* Clicks "Insert". */
 void       supa_row_editor_save     (SupaRowEditor *self);
 /* The error shown, or NULL. */

@@ -79,6 +79,11 @@ struct _SupaTableBrowser
   GtkButton         *count_button;
   GtkLabel          *readonly_label;
   GtkSpinner        *spinner;
+  GtkWidget         *row_menu;           /* the cells' context menu */
+  AdwFlap           *details_flap;       /* row details beside the grid */
+  GtkBox            *details_box;
+  GtkLabel          *details_title;
+  SupaRow           *details_row;
 };
 
 G_DEFINE_FINAL_TYPE (SupaTableBrowser, supa_table_browser, GTK_TYPE_WIDGET)
@@ -97,6 +102,7 @@ static void update_actions (SupaTableBrowser *self);
 static void update_status  (SupaTableBrowser *self);
 static void open_table     (SupaTableBrowser *self,
                             SupaTableInfo    *table);
+static GPtrArray *selected_rows (SupaTableBrowser *self);
 
 /* --- helpers ------------------------------------------------------------ */
 
@@ -467,6 +473,10 @@ update_actions (SupaTableBrowser *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.count-exact",
                                  open && supa_row_model_get_count_is_estimate (self->model));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.copy", open && selected);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.details", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.follow-fk", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.duplicate",
+                                 open && selected && supa_table_info_get_insertable (table));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.export", open);
   /* Views take no POST (the sidebar shows them read-only). */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.import",
@@ -865,6 +875,63 @@ row_activate_cb (SupaTableBrowser *self,
     begin_edit (self, NULL, row, g_object_get_data (G_OBJECT (first), "supa-column"));
 }
 
+/* --- row context menu --------------------------------------------------- */
+
+static GMenuModel *
+row_menu_model (void)
+{
+  GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) section = g_menu_new ();
+
+  g_menu_append (section, _("_Duplicate Row"), "table.duplicate");
+  g_menu_append (section, _("Row _Details"), "table.details");
+  g_menu_append (section, _("_Go to Referenced Row"), "table.follow-fk");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
+  g_clear_object (&section);
+  section = g_menu_new ();
+  g_menu_append (section, _("Copy Selection as _TSV"), "table.copy::tsv");
+  g_menu_append (section, _("Copy Selection as _JSON"), "table.copy::json");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
+  g_clear_object (&section);
+  section = g_menu_new ();
+  g_menu_append (section, _("De_lete Selected Rows"), "table.delete");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
+
+  return G_MENU_MODEL (menu);
+}
+
+/* A right click selects the row under the pointer (keeping a selection
+ * that holds it) and opens the row menu there. */
+static void
+cell_context_pressed_cb (GtkGestureClick  *gesture,
+                         int               n_press,
+                         double            x,
+                         double            y,
+                         SupaTableBrowser *self)
+{
+  GtkWidget *cell = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (gesture));
+  SupaRow *row = supa_cell_get_row (SUPA_CELL (cell));
+  graphene_point_t point;
+
+  if (row == NULL || self->selection == NULL || self->row_menu == NULL)
+    return;
+
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  g_weak_ref_set (&self->last_cell, cell);
+  if (!gtk_selection_model_is_selected (GTK_SELECTION_MODEL (self->selection), supa_row_get_position (row)))
+    gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), supa_row_get_position (row), TRUE);
+
+  /* After the selection changed (which enables the actions again). */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.follow-fk",
+                                 supa_column_info_get_fk_table (supa_cell_get_column (SUPA_CELL (cell))) != NULL);
+
+  if (!gtk_widget_compute_point (cell, self->table_page, &GRAPHENE_POINT_INIT ((float) x, (float) y), &point))
+    return;
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->row_menu),
+                               &(GdkRectangle) { (int) point.x, (int) point.y, 1, 1 });
+  gtk_popover_popup (GTK_POPOVER (self->row_menu));
+}
+
 /* --- columns ------------------------------------------------------------ */
 
 static void
@@ -874,9 +941,14 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
 {
   SupaColumnInfo *column = g_object_get_data (G_OBJECT (factory), "supa-column");
   GtkWidget *cell = supa_cell_new (column);
+  GtkGesture *gesture;
 
   g_signal_connect_object (cell, "edit-requested", G_CALLBACK (cell_edit_requested_cb), self, 0);
   g_signal_connect_object (cell, "pressed", G_CALLBACK (cell_pressed_cb), self, 0);
+  gesture = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_SECONDARY);
+  g_signal_connect_object (gesture, "pressed", G_CALLBACK (cell_context_pressed_cb), self, 0);
+  gtk_widget_add_controller (cell, GTK_EVENT_CONTROLLER (gesture));
   gtk_list_item_set_child (item, cell);
 }
 
@@ -1040,6 +1112,171 @@ build_columns (SupaTableBrowser *self,
   gtk_drop_down_set_model (self->filter_column, G_LIST_MODEL (names));
 }
 
+/* --- row details -------------------------------------------------------- */
+
+/* The whole value, as a user reads it: text as it is, JSON indented. */
+static char *
+detail_text (JsonNode *value,
+             gboolean *is_null)
+{
+  *is_null = FALSE;
+
+  if (value == NULL)
+    return g_strdup ("");
+  if (JSON_NODE_HOLDS_NULL (value))
+    {
+      *is_null = TRUE;
+      return g_strdup ("NULL");
+    }
+  if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (value));
+  if (JSON_NODE_HOLDS_VALUE (value))
+    return supa_cell_format_value (value, NULL);
+
+  return json_to_string (value, TRUE);
+}
+
+static void
+update_details (SupaTableBrowser *self)
+{
+  SupaTableInfo *table = current_table (self);
+  g_autoptr(GPtrArray) rows = NULL;
+  SupaRow *row = NULL;
+  GListModel *columns;
+  GtkWidget *child;
+
+  if (self->details_box == NULL)
+    return;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->details_box))) != NULL)
+    gtk_box_remove (self->details_box, child);
+
+  rows = selected_rows (self);
+  if (rows->len > 0)
+    row = g_ptr_array_index (rows, 0);
+
+  /* Follow the shown row: a reload or an edit changes its values. */
+  if (self->details_row != row)
+    {
+      if (self->details_row != NULL)
+        g_signal_handlers_disconnect_by_data (self->details_row, self);
+      g_set_object (&self->details_row, row);
+      if (row != NULL)
+        {
+          g_signal_connect_object (row, "notify::values", G_CALLBACK (update_details), self, G_CONNECT_SWAPPED);
+          g_signal_connect_object (row, "notify::loaded", G_CALLBACK (update_details), self, G_CONNECT_SWAPPED);
+        }
+    }
+
+  if (row == NULL || table == NULL)
+    {
+      GtkWidget *empty = gtk_label_new (_("Select a row to see all of its values."));
+
+      gtk_label_set_wrap (GTK_LABEL (empty), TRUE);
+      gtk_widget_add_css_class (empty, "dim-label");
+      gtk_box_append (self->details_box, empty);
+      gtk_label_set_label (self->details_title, _("Row Details"));
+      return;
+    }
+
+  {
+    g_autofree char *title = NULL;
+
+    /* Translators: heading of the row details panel, %u is a row number */
+    title = g_strdup_printf (_("Row %u"), supa_row_get_position (row) + 1);
+    gtk_label_set_label (self->details_title, title);
+  }
+
+  columns = supa_table_info_get_columns (table);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(SupaColumnInfo) column = g_list_model_get_item (columns, i);
+      const char *name = supa_column_info_get_name (column);
+      g_autofree char *text = NULL;
+      gboolean is_null;
+      GtkWidget *heading = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      GtkWidget *label;
+      GtkWidget *value;
+
+      label = gtk_label_new (name);
+      gtk_widget_add_css_class (label, "heading");
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_box_append (GTK_BOX (heading), label);
+      label = gtk_label_new (supa_column_info_get_type_name (column));
+      gtk_widget_add_css_class (label, "caption");
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_box_append (GTK_BOX (heading), label);
+      gtk_box_append (self->details_box, heading);
+
+      text = supa_row_get_loaded (row) ? detail_text (supa_row_get_value (row, name), &is_null)
+                                       : (is_null = FALSE, g_strdup ("…"));
+      value = gtk_label_new (text);
+      g_object_set_data_full (G_OBJECT (value), "supa-column", g_strdup (name), g_free);
+      gtk_widget_set_name (value, "detail-value");
+      gtk_label_set_selectable (GTK_LABEL (value), TRUE);
+      gtk_label_set_wrap (GTK_LABEL (value), TRUE);
+      gtk_label_set_wrap_mode (GTK_LABEL (value), PANGO_WRAP_WORD_CHAR);
+      gtk_label_set_max_width_chars (GTK_LABEL (value), 36);
+      gtk_label_set_xalign (GTK_LABEL (value), 0);
+      gtk_widget_set_margin_bottom (value, 6);
+      if (is_null)
+        gtk_widget_add_css_class (value, "dim-label");
+      if (supa_column_info_get_kind (column) == SUPA_COLUMN_KIND_JSON ||
+          supa_column_info_get_kind (column) == SUPA_COLUMN_KIND_ARRAY)
+        gtk_widget_add_css_class (value, "monospace");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (value),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+      gtk_box_append (self->details_box, value);
+    }
+}
+
+static void
+details_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+
+  adw_flap_set_reveal_flap (self->details_flap, !adw_flap_get_reveal_flap (self->details_flap));
+}
+
+static GtkWidget *
+build_details_panel (SupaTableBrowser *self)
+{
+  GtkWidget *panel = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+
+  gtk_widget_add_css_class (panel, "background");
+  gtk_widget_set_size_request (panel, 300, -1);
+  gtk_widget_set_name (panel, "row-details");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (panel),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Row details"), -1);
+
+  self->details_title = GTK_LABEL (gtk_label_new (_("Row Details")));
+  gtk_widget_add_css_class (GTK_WIDGET (self->details_title), "heading");
+  gtk_label_set_xalign (self->details_title, 0);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->details_title), 12);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->details_title), 12);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->details_title), 8);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->details_title), 8);
+  gtk_box_append (GTK_BOX (panel), GTK_WIDGET (self->details_title));
+  gtk_box_append (GTK_BOX (panel), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
+
+  self->details_box = GTK_BOX (gtk_box_new (GTK_ORIENTATION_VERTICAL, 2));
+  gtk_widget_set_margin_start (GTK_WIDGET (self->details_box), 12);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->details_box), 12);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->details_box), 8);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->details_box), 8);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->details_box));
+  gtk_widget_set_vexpand (scrolled, TRUE);
+  gtk_box_append (GTK_BOX (panel), scrolled);
+
+  return panel;
+}
+
 /* --- opening a table ---------------------------------------------------- */
 
 static void
@@ -1052,6 +1289,8 @@ static void
 selection_changed_cb (SupaTableBrowser *self)
 {
   update_actions (self);
+  if (self->details_flap != NULL && adw_flap_get_reveal_flap (self->details_flap))
+    update_details (self);
 }
 
 static void
@@ -1067,6 +1306,9 @@ clear_table (SupaTableBrowser *self)
     g_signal_handlers_disconnect_by_data (self->selection, self);
   g_clear_object (&self->selection);
   g_clear_object (&self->model);
+  if (self->details_row != NULL)
+    g_signal_handlers_disconnect_by_data (self->details_row, self);
+  g_clear_object (&self->details_row);
   /* After the model is gone, so the sorter's "changed" reaches nothing. */
   remove_columns (self);
   show_error (self, NULL);
@@ -1886,6 +2128,112 @@ insert_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (editor));
 }
 
+/* The row an action on "the row" applies to: the first selected one. */
+static SupaRow *
+dup_action_row (SupaTableBrowser *self)
+{
+  g_autoptr(GPtrArray) rows = selected_rows (self);
+
+  if (rows->len == 0)
+    return NULL;
+
+  return g_object_ref (g_ptr_array_index (rows, 0));
+}
+
+/* The cell an action on "this cell" applies to: the focused one, else the
+ * one clicked last (a right click opens the menu without moving focus). */
+static SupaCell *
+dup_action_cell (SupaTableBrowser *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  while (focus != NULL && !SUPA_IS_CELL (focus))
+    focus = gtk_widget_get_parent (focus);
+  if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->column_view)))
+    return g_object_ref (SUPA_CELL (focus));
+
+  return g_weak_ref_get (&self->last_cell);
+}
+
+static gboolean
+follow_foreign_key (SupaTableBrowser *self,
+                    SupaRow          *row,
+                    SupaColumnInfo   *column)
+{
+  const char *fk_table = supa_column_info_get_fk_table (column);
+  const char *fk_column = supa_column_info_get_fk_column (column);
+  g_autofree char *value = NULL;
+  g_autofree char *table = NULL;
+  g_autofree char *target_column = NULL;
+
+  if (fk_table == NULL || fk_column == NULL || row == NULL || !supa_row_get_loaded (row))
+    return FALSE;
+
+  value = key_text (supa_row_get_value (row, supa_column_info_get_name (column)));
+  if (value == NULL)
+    return FALSE;
+
+  /* Opening the table replaces the column (and its schema): keep copies. */
+  table = g_strdup (fk_table);
+  target_column = g_strdup (fk_column);
+
+  /* A search in the sidebar may hide the referenced table. */
+  supa_table_sidebar_set_search_text (self->sidebar, "");
+  if (!supa_table_sidebar_select (self->sidebar, table))
+    {
+      g_autofree char *message = NULL;
+
+      /* Translators: %s is a table name */
+      message = g_strdup_printf (_("The referenced table “%s” is not available"), table);
+      show_error (self, message);
+      return FALSE;
+    }
+
+  return supa_table_browser_set_filter (self, target_column, "eq", value, NULL);
+}
+
+static void
+follow_fk_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+  g_autoptr(SupaCell) cell = dup_action_cell (self);
+  g_autoptr(SupaRow) row = NULL;
+  g_autoptr(SupaColumnInfo) column = NULL;
+
+  if (cell == NULL || current_table (self) == NULL)
+    return;
+
+  /* The cell is recycled when the table changes: hold on to its data. */
+  row = supa_cell_get_row (cell) != NULL ? g_object_ref (supa_cell_get_row (cell)) : NULL;
+  column = g_object_ref (supa_cell_get_column (cell));
+  follow_foreign_key (self, row, column);
+}
+
+static void
+duplicate_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+  g_autoptr(SupaRow) row = NULL;
+  GtkWidget *editor;
+
+  if (current_table (self) == NULL || !supa_table_info_get_insertable (current_table (self)))
+    return;
+
+  row = dup_action_row (self);
+  if (row == NULL || supa_row_get_values (row) == NULL)
+    return;
+
+  editor = supa_row_editor_new (get_window (self), self->database, current_table (self), self->table_cancellable);
+  supa_row_editor_set_values (SUPA_ROW_EDITOR (editor), supa_row_get_values (row));
+  g_signal_connect_object (editor, "inserted", G_CALLBACK (row_inserted_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (editor));
+}
+
 static void
 count_exact_cb (GObject      *object,
                 GAsyncResult *result,
@@ -2069,6 +2417,8 @@ build_table_page (SupaTableBrowser *self)
   GtkWidget *more;
   g_autoptr(GMenu) menu = NULL;
   g_autoptr(GMenu) section = NULL;
+  g_autoptr(GMenuModel) row_menu = NULL;
+  GtkWidget *details_button;
 
   gtk_widget_set_margin_start (toolbar, 12);
   gtk_widget_set_margin_end (toolbar, 6);
@@ -2101,8 +2451,20 @@ build_table_page (SupaTableBrowser *self)
   gtk_box_append (GTK_BOX (toolbar), icon_button ("view-refresh-symbolic", _("Reload Rows (Ctrl+R)"), "table.refresh"));
   gtk_box_append (GTK_BOX (toolbar), icon_button ("list-add-symbolic", _("Insert Row (Ctrl+N)"), "table.insert"));
   gtk_box_append (GTK_BOX (toolbar), icon_button ("user-trash-symbolic", _("Delete Selected Rows (Delete)"), "table.delete"));
+  details_button = gtk_toggle_button_new ();
+  gtk_widget_set_name (details_button, "details-button");
+  gtk_button_set_icon_name (GTK_BUTTON (details_button), "sidebar-show-right-symbolic");
+  gtk_widget_set_tooltip_text (details_button, _("Row Details (Ctrl+I)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (details_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Row details"), -1);
+  gtk_widget_add_css_class (details_button, "flat");
+  gtk_box_append (GTK_BOX (toolbar), details_button);
 
   menu = g_menu_new ();
+  section = g_menu_new ();
+  g_menu_append (section, _("_Duplicate Row"), "table.duplicate");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
+  g_clear_object (&section);
   section = g_menu_new ();
   g_menu_append (section, _("_Export…"), "table.export");
   g_menu_append (section, _("_Import CSV…"), "table.import");
@@ -2156,7 +2518,18 @@ build_table_page (SupaTableBrowser *self)
   scrolled = gtk_scrolled_window_new ();
   gtk_widget_set_vexpand (scrolled, TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (self->column_view));
-  gtk_box_append (GTK_BOX (page), scrolled);
+
+  /* Beside the grid when there is room, over it when narrow. */
+  self->details_flap = ADW_FLAP (adw_flap_new ());
+  adw_flap_set_flap_position (self->details_flap, GTK_PACK_END);
+  adw_flap_set_reveal_flap (self->details_flap, FALSE);
+  adw_flap_set_swipe_to_open (self->details_flap, FALSE);
+  adw_flap_set_content (self->details_flap, scrolled);
+  adw_flap_set_separator (self->details_flap, gtk_separator_new (GTK_ORIENTATION_VERTICAL));
+  adw_flap_set_flap (self->details_flap, build_details_panel (self));
+  gtk_widget_set_vexpand (GTK_WIDGET (self->details_flap), TRUE);
+  g_signal_connect_swapped (self->details_flap, "notify::reveal-flap", G_CALLBACK (update_details), self);
+  gtk_box_append (GTK_BOX (page), GTK_WIDGET (self->details_flap));
 
   status = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   gtk_widget_set_margin_start (status, 12);
@@ -2185,6 +2558,16 @@ build_table_page (SupaTableBrowser *self)
   gtk_box_append (GTK_BOX (page), gtk_separator_new (GTK_ORIENTATION_HORIZONTAL));
   gtk_box_append (GTK_BOX (page), status);
 
+  g_object_bind_property (self->details_flap, "reveal-flap", details_button, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+
+  row_menu = row_menu_model ();
+  self->row_menu = gtk_popover_menu_new_from_model (row_menu);
+  gtk_popover_set_has_arrow (GTK_POPOVER (self->row_menu), FALSE);
+  gtk_widget_set_halign (self->row_menu, GTK_ALIGN_START);
+  gtk_widget_set_parent (self->row_menu, page);
+  g_signal_connect_swapped (self->row_menu, "closed", G_CALLBACK (update_actions), self);
+
   return page;
 }
 
@@ -2198,6 +2581,10 @@ supa_table_browser_dispose (GObject *object)
   if (self->table_cancellable != NULL)
     clear_table (self);
   close_edit (self);
+  g_clear_pointer (&self->row_menu, gtk_widget_unparent);
+  if (self->details_row != NULL)
+    g_signal_handlers_disconnect_by_data (self->details_row, self);
+  g_clear_object (&self->details_row);
   g_clear_pointer (&self->paned, gtk_widget_unparent);
 
   g_clear_object (&self->cancellable);
@@ -2240,6 +2627,9 @@ supa_table_browser_class_init (SupaTableBrowserClass *klass)
   gtk_widget_class_install_action (widget_class, "table.find", NULL, find_action);
   gtk_widget_class_install_action (widget_class, "table.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "table.insert", NULL, insert_action);
+  gtk_widget_class_install_action (widget_class, "table.duplicate", NULL, duplicate_action);
+  gtk_widget_class_install_action (widget_class, "table.details", NULL, details_action);
+  gtk_widget_class_install_action (widget_class, "table.follow-fk", NULL, follow_fk_action);
   gtk_widget_class_install_action (widget_class, "table.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "table.count-exact", NULL, count_exact_action);
   gtk_widget_class_install_action (widget_class, "table.copy", "s", copy_action);
@@ -2254,6 +2644,10 @@ supa_table_browser_class_init (SupaTableBrowserClass *klass)
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "table.find", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "table.insert", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK, "table.duplicate", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK, "table.details", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_ALT_MASK, "table.follow-fk", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_ALT_MASK, "table.follow-fk", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "table.refresh", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "table.delete", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "table.copy", "s", "tsv");
@@ -2539,4 +2933,31 @@ supa_table_browser_show_functions (SupaTableBrowser *self)
     return NULL;
 
   return adw_bin_get_child (self->functions_bin);
+}
+
+gboolean
+supa_table_browser_get_details_visible (SupaTableBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), FALSE);
+
+  return self->details_flap != NULL && adw_flap_get_reveal_flap (self->details_flap);
+}
+
+const char *
+supa_table_browser_get_detail_text (SupaTableBrowser *self,
+                                    const char       *column)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), NULL);
+
+  if (self->details_box == NULL)
+    return NULL;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->details_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LABEL (child) &&
+        g_strcmp0 (g_object_get_data (G_OBJECT (child), "supa-column"), column) == 0)
+      return gtk_label_get_label (GTK_LABEL (child));
+
+  return NULL;
 }

@@ -20,9 +20,14 @@ G_DECLARE_FINAL_TYPE (SupaTableBrowser, supa_table_browser, SUPA, TABLE_BROWSER,
 
 /* The sidebar of tables and views beside a grid of the chosen relation's
  * rows, sorted and filtered on the server, edited in place. Actions:
- * table.find (filter bar), table.refresh, table.insert, table.delete,
- * table.count-exact, table.export, table.import, table.copy ("tsv", "csv"
- * or "json"; Ctrl+C copies TSV). */
+ * table.find (filter bar), table.refresh, table.insert, table.duplicate
+ * (Ctrl+D: the insert dialog filled from the first selected row),
+ * table.details (Ctrl+I: a panel with every value of the first selected
+ * row, over the grid when narrow), table.follow-fk (Alt+Enter on a
+ * foreign-key cell: opens the referenced table filtered to that row),
+ * table.delete, table.count-exact, table.export, table.import, table.copy
+ * ("tsv", "csv" or "json"; Ctrl+C copies TSV). A right click on a cell
+ * selects its row and opens a menu of these. */
 GtkWidget        *supa_table_browser_new            (void);
 
 /* Loads the schema of @client (NULL disconnects). @profile decides how
@@ -65,6 +70,13 @@ gboolean          supa_table_browser_set_filter     (SupaTableBrowser *self,
 GtkWidget        *supa_table_browser_edit_cell      (SupaTableBrowser *self,
                                                      guint             position,
                                                      const char       *column);
+
+/* Whether the row details panel is shown. */
+gboolean          supa_table_browser_get_details_visible (SupaTableBrowser *self);
+/* The full value of @column the row details panel shows ("NULL", JSON
+ * indented…), or NULL when it shows no such column. */
+const char       *supa_table_browser_get_detail_text (SupaTableBrowser *self,
+                                                      const char       *column);
 
 /* Opens the Export dialog on the rows the grid shows (its filter, sort
  * and count), as the toolbar menu's Export… does; returns the

@@ -292,6 +292,70 @@ test_null_cells (Fixture       *f,
   g_assert_true (supa_cell_get_is_null (cell));
 }
 
+static GtkWidget *
+find_descendant (GtkWidget *root,
+                 GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      found = find_descendant (child, type);
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* timestamptz values show in the local time zone (the test runs with
+ * TZ=Europe/Paris, UTC+2 in May); the tooltip and the editor keep the
+ * server's ISO text. */
+static void
+test_timestamp_local (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *ignored = supa_test_server_sql (server,
+    "UPDATE public.countries SET created_at = '2024-05-01 10:11:12+00' WHERE id = 1");
+  SupaRowModel *model = NULL;
+  g_autoptr(SupaRow) row = NULL;
+  const char *tooltip;
+  g_autoptr(JsonNode) edited = NULL;
+  g_autoptr(GDateTime) edited_time = NULL;
+  const char *raw;
+  GtkWidget *popover;
+  GtkWidget *editor;
+  SupaCell *cell;
+
+  model = open_table (f, "countries");
+  g_assert_true (supa_table_browser_set_filter (f->browser, "id", "eq", "1", NULL));
+  wait_loaded (f);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
+
+  row = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  raw = json_node_get_string (supa_row_get_value (row, "created_at"));
+  g_assert_nonnull (raw);
+  g_assert_nonnull (strchr (raw, 'T'));
+
+  views_test_wait_until ((cell = find_cell (GTK_WIDGET (f->browser), "created_at", "2024-05-01 12:11:12")) != NULL);
+  tooltip = gtk_widget_get_tooltip_text (GTK_WIDGET (cell));
+  g_assert_cmpstr (tooltip, ==, raw);
+
+  /* Editing shows, and sends back, the ISO text. */
+  popover = supa_table_browser_edit_cell (f->browser, 0, "created_at");
+  g_assert_nonnull (popover);
+  editor = find_descendant (popover, SUPA_TYPE_VALUE_EDITOR);
+  g_assert_nonnull (editor);
+  edited = supa_value_editor_get_value (SUPA_VALUE_EDITOR (editor), NULL);
+  g_assert_cmpstr (json_node_get_string (edited), ==, raw);
+  edited_time = g_date_time_new_from_iso8601 (json_node_get_string (edited), NULL);
+  g_assert_nonnull (edited_time);
+  g_assert_cmpint (g_date_time_to_unix (edited_time), ==, 1714558272);
+  gtk_popover_popdown (GTK_POPOVER (popover));
+}
+
 static void
 test_sort (Fixture       *f,
            gconstpointer  data)
@@ -602,6 +666,224 @@ test_insert (Fixture       *f,
 
   /* The grid reloads. */
   views_test_wait_until (supa_row_model_get_count (model) == before + 1);
+}
+
+static guint
+count_child_rows (GtkWidget *list)
+{
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_BOX_ROW (child) && gtk_widget_get_child_visible (child))
+      n++;
+
+  return n;
+}
+
+/* The insert dialog offers a picker over the table a foreign key refers
+ * to: searching it and picking a row fills in that row's key. */
+static void
+test_fk_picker (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *japan = supa_test_server_sql (server, "SELECT id FROM public.countries WHERE name = 'Japan'");
+  g_autoptr(JsonObject) values = NULL;
+  SupaRowEditor *editor;
+  GtkWidget *popover;
+  GtkWidget *list;
+  GtkWidget *search;
+  GtkWidget *row = NULL;
+
+  open_table (f, "cities");
+  wait_loaded (f);
+  gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.insert", NULL);
+  views_test_wait_until (find_row_editor () != NULL);
+  editor = find_row_editor ();
+
+  g_assert_null (supa_row_editor_open_picker (editor, "name"));
+  popover = supa_row_editor_open_picker (editor, "country_id");
+  g_assert_nonnull (popover);
+  list = find_descendant (popover, GTK_TYPE_LIST_BOX);
+  search = find_descendant (popover, GTK_TYPE_SEARCH_ENTRY);
+  g_assert_nonnull (list);
+  g_assert_nonnull (search);
+  views_test_wait_until (count_child_rows (list) == (guint) sql_count ("SELECT count(*) FROM public.countries"));
+
+  gtk_editable_set_text (GTK_EDITABLE (search), "japan");
+  views_test_wait_until (count_child_rows (list) == 1);
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_BOX_ROW (child) && gtk_widget_get_child_visible (child))
+      row = child;
+  g_assert_nonnull (row);
+  g_signal_emit_by_name (list, "row-activated", row);
+
+  values = supa_row_editor_dup_values (editor, NULL);
+  g_assert_nonnull (values);
+  g_assert_cmpint (json_object_get_int_member (values, "country_id"), ==, g_ascii_strtoll (japan, NULL, 10));
+  gtk_window_destroy (GTK_WINDOW (editor));
+}
+
+/* Duplicate Row opens the insert dialog filled from the selected row; the
+ * copy gets a new id and the same other values. */
+static void
+test_duplicate (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *setup = supa_test_server_sql (server,
+    "INSERT INTO public.products (name, price, tags, attributes, in_stock, description) "
+    "VALUES ('Dup lamp', 19.90, '{light,desk}', '{\"watts\": 40}', false, NULL)");
+  SupaRowModel *model = open_table (f, "products");
+  g_autoptr(SupaTestResponse) response = NULL;
+  g_autoptr(JsonObject) values = NULL;
+  g_autofree char *cleanup = NULL;
+  SupaRowEditor *editor;
+  JsonArray *rows;
+  JsonObject *a, *b;
+
+  g_assert_true (supa_table_browser_set_filter (f->browser, "name", "eq", "Dup lamp", NULL));
+  wait_loaded (f);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
+
+  /* Nothing selected: nothing to duplicate. */
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.duplicate", NULL) &&
+                  find_row_editor () != NULL);
+
+  gtk_selection_model_select_item (gtk_column_view_get_model (supa_table_browser_get_column_view (f->browser)), 0, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.duplicate", NULL);
+  views_test_wait_until (find_row_editor () != NULL);
+  editor = find_row_editor ();
+
+  /* The key is left to the database, the rest is copied. */
+  values = supa_row_editor_dup_values (editor, NULL);
+  g_assert_nonnull (values);
+  g_assert_false (json_object_has_member (values, "id"));
+  g_assert_cmpstr (json_object_get_string_member (values, "name"), ==, "Dup lamp");
+  g_assert_true (json_object_get_null_member (values, "description"));
+
+  supa_row_editor_save (editor);
+  views_test_wait_until (find_row_editor () == NULL);
+
+  response = rest_get ("/rest/v1/products?name=eq.Dup+lamp&select=*&order=id");
+  rows = rest_rows (response);
+  g_assert_cmpuint (json_array_get_length (rows), ==, 2);
+  a = json_array_get_object_element (rows, 0);
+  b = json_array_get_object_element (rows, 1);
+  g_assert_cmpint (json_object_get_int_member (a, "id"), !=, json_object_get_int_member (b, "id"));
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (b, "price"), 19.9, 1e-9);
+  g_assert_false (json_object_get_boolean_member (b, "in_stock"));
+  g_assert_true (json_object_get_null_member (b, "description"));
+  g_assert_true (json_node_equal (json_object_get_member (a, "tags"), json_object_get_member (b, "tags")));
+  g_assert_true (json_node_equal (json_object_get_member (a, "attributes"), json_object_get_member (b, "attributes")));
+
+  /* The grid reloads and shows both. */
+  views_test_wait_until (g_list_model_get_n_items (G_LIST_MODEL (model)) == 2);
+
+  cleanup = supa_test_server_sql (server, "DELETE FROM public.products WHERE name = 'Dup lamp'");
+}
+
+/* Row details: every value of the selected row in full (JSON indented),
+ * following the selection, never making the section wider. */
+static void
+test_details (Fixture       *f,
+              gconstpointer  data)
+{
+  SupaRowModel *model = open_table (f, "products");
+  GtkSelectionModel *selection;
+  g_autoptr(SupaRow) first = NULL;
+  g_autoptr(SupaRow) second = NULL;
+  g_autoptr(SupaTestResponse) response = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *path = NULL;
+  g_autofree char *second_name = NULL;
+  const char *text;
+  int min_hidden, min_shown;
+
+  wait_loaded (f);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), >=, 2);
+  selection = gtk_column_view_get_model (supa_table_browser_get_column_view (f->browser));
+  gtk_widget_measure (GTK_WIDGET (f->browser), GTK_ORIENTATION_HORIZONTAL, -1, &min_hidden, NULL, NULL, NULL);
+
+  g_assert_false (supa_table_browser_get_details_visible (f->browser));
+  gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.details", NULL);
+  g_assert_true (supa_table_browser_get_details_visible (f->browser));
+  g_assert_null (supa_table_browser_get_detail_text (f->browser, "name"));
+
+  gtk_selection_model_select_item (selection, 0, TRUE);
+  first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  path = g_strdup_printf ("/rest/v1/products?id=eq.%" G_GINT64_FORMAT "&select=attributes",
+                          json_node_get_int (supa_row_get_value (first, "id")));
+  response = rest_get (path);
+  g_assert_cmpuint (json_array_get_length (rest_rows (response)), ==, 1);
+
+  text = supa_table_browser_get_detail_text (f->browser, "attributes");
+  g_assert_nonnull (text);
+  /* Indented over several lines, and exactly the stored value. */
+  g_assert_nonnull (strchr (text, '\n'));
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  g_assert_true (json_node_equal (json_parser_get_root (parser),
+                                  json_object_get_member (json_array_get_object_element (rest_rows (response), 0),
+                                                          "attributes")));
+
+  /* The panel follows the selection. */
+  gtk_selection_model_select_item (selection, 1, TRUE);
+  second = g_list_model_get_item (G_LIST_MODEL (model), 1);
+  second_name = supa_cell_format_value (supa_row_get_value (second, "name"), NULL);
+  g_assert_cmpstr (supa_table_browser_get_detail_text (f->browser, "name"), ==, second_name);
+
+  /* It folds over the grid rather than widening the section. */
+  views_test_spin (50);
+  gtk_widget_measure (GTK_WIDGET (f->browser), GTK_ORIENTATION_HORIZONTAL, -1, &min_shown, NULL, NULL, NULL);
+  g_assert_cmpint (min_shown, <=, min_hidden);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.details", NULL);
+  g_assert_false (supa_table_browser_get_details_visible (f->browser));
+}
+
+/* Alt+Enter on a foreign-key cell opens the referenced table showing
+ * exactly the referenced row. */
+static void
+test_follow_fk (Fixture       *f,
+                gconstpointer  data)
+{
+  SupaRowModel *model = open_table (f, "cities");
+  g_autofree char *country_id = NULL;
+  g_autoptr(SupaRow) country = NULL;
+  g_autofree char *country_name = NULL;
+  g_autofree char *expected_name = supa_test_server_sql (server,
+    "SELECT co.name FROM public.cities ci JOIN public.countries co ON co.id = ci.country_id "
+    "WHERE ci.name = 'Osaka'");
+  SupaCell *cell;
+
+  g_assert_true (supa_table_browser_set_filter (f->browser, "name", "eq", "Osaka", NULL));
+  wait_loaded (f);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
+  country_id = row_text (model, 0, "country_id");
+
+  /* A cell that is no foreign key goes nowhere. */
+  views_test_wait_until ((cell = find_cell (GTK_WIDGET (f->browser), "name", "Osaka")) != NULL);
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (cell)));
+  gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.follow-fk", NULL);
+  g_assert_true (supa_table_browser_get_row_model (f->browser) == model);
+
+  views_test_wait_until ((cell = find_cell (GTK_WIDGET (f->browser), "country_id", country_id)) != NULL);
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (cell)));
+  gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.follow-fk", NULL);
+
+  model = supa_table_browser_get_row_model (f->browser);
+  g_assert_nonnull (model);
+  g_assert_cmpstr (supa_table_info_get_name (supa_row_model_get_table (model)), ==, "countries");
+  g_assert_cmpstr (supa_table_info_get_name (supa_table_sidebar_get_selected (supa_table_browser_get_sidebar (f->browser))),
+                   ==, "countries");
+  saw_loading = FALSE;
+  g_signal_connect (model, "notify::loading", G_CALLBACK (loading_cb), NULL);
+  views_test_wait_until (supa_row_model_get_count (model) >= 0 && !supa_row_model_get_loading (model) &&
+                         g_list_model_get_n_items (G_LIST_MODEL (model)) == 1);
+  g_assert_cmpint (supa_row_model_get_count (model), ==, 1);
+  country = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  views_test_wait_until (supa_row_get_loaded (country));
+  country_name = supa_cell_format_value (supa_row_get_value (country, "name"), NULL);
+  g_assert_cmpstr (country_name, ==, g_strstrip (expected_name));
+  views_test_wait_until (find_cell (GTK_WIDGET (f->browser), "name", country_name) != NULL);
 }
 
 /* --- export, import, functions ------------------------------------------ */
@@ -1011,6 +1293,8 @@ main (int   argc,
 {
   int ret;
 
+  /* Timestamps are shown in local time: make it a known one. */
+  g_setenv ("TZ", "Europe/Paris", TRUE);
   views_test_init (&argc, &argv);
 
   server = supa_test_server_start ("demo", NULL);
@@ -1023,12 +1307,17 @@ main (int   argc,
   ADD ("/table-browser/sidebar", test_sidebar, NULL);
   ADD ("/table-browser/rows-and-count", test_rows_and_count, NULL);
   ADD ("/table-browser/null-cells", test_null_cells, NULL);
+  ADD ("/table-browser/timestamp-local", test_timestamp_local, NULL);
   ADD ("/table-browser/sort", test_sort, NULL);
   ADD ("/table-browser/filter", test_filter, NULL);
   ADD ("/table-browser/edit", test_edit, NULL);
   ADD ("/table-browser/edit-server-error", test_edit_server_error, NULL);
   ADD ("/table-browser/edit-conflict", test_edit_conflict, NULL);
   ADD ("/table-browser/insert", test_insert, NULL);
+  ADD ("/table-browser/duplicate", test_duplicate, NULL);
+  ADD ("/table-browser/fk-picker", test_fk_picker, NULL);
+  ADD ("/table-browser/details", test_details, NULL);
+  ADD ("/table-browser/follow-fk", test_follow_fk, NULL);
   ADD ("/table-browser/export-filtered", test_export_filtered, NULL);
   ADD ("/table-browser/import-reloads", test_import_reloads, NULL);
   ADD ("/table-browser/functions", test_functions, NULL);
