@@ -20,7 +20,7 @@
 #include "supa-upload.h"
 
 #define PLACEHOLDER_NAME   ".emptyFolderPlaceholder"
-#define BATCH_NOTIFY_USEC  (10 * G_USEC_PER_SEC)
+#define BATCH_NOTIFY_MSEC  10000
 #define REMOVE_BATCH_SIZE  100
 
 typedef struct
@@ -51,6 +51,9 @@ struct _SupaBucketBrowser
   guint               reload_id;
   guint               busy;
   gint64              batch_started;
+  guint               batch_uploads;      /* finished this batch, by kind */
+  guint               batch_downloads;
+  guint               notify_threshold;   /* msec a batch must take to notify */
   SortProbe           probes[4];
   SupaFolderSort      probe_hit;
   gboolean            probe_called;
@@ -84,10 +87,18 @@ G_DEFINE_FINAL_TYPE (SupaBucketBrowser, supa_bucket_browser, GTK_TYPE_WIDGET)
 enum {
   PROP_0,
   PROP_PREVIEW_VISIBLE,
+  PROP_NOTIFY_THRESHOLD,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_NOTIFY_BATCH,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void update_actions (SupaBucketBrowser *self);
 static void load_buckets   (SupaBucketBrowser *self);
@@ -223,11 +234,15 @@ supa_bucket_browser_preflight (SupaBucket *bucket,
   return NULL;
 }
 
-/* "name (1).ext" for the first n that is not taken. */
+/* "dir/name (1).ext" for the first n whose key is not taken; @key is an
+ * object key and @taken holds object keys. */
 static char *
-keep_both_name (const char *name,
-                GHashTable *taken)
+keep_both_key (const char *key,
+               GHashTable *taken)
 {
+  const char *slash = strrchr (key, '/');
+  const char *name = slash != NULL ? slash + 1 : key;
+  g_autofree char *dir = slash != NULL ? g_strndup (key, slash - key) : g_strdup ("");
   const char *dot = strrchr (name, '.');
   g_autofree char *stem = NULL;
   const char *ext;
@@ -245,11 +260,12 @@ keep_both_name (const char *name,
 
   for (guint n = 1; ; n++)
     {
-      char *candidate = g_strdup_printf ("%s (%u)%s", stem, n, ext);
+      g_autofree char *candidate = g_strdup_printf ("%s (%u)%s", stem, n, ext);
+      char *candidate_key = supa_storage_path_join (dir, candidate);
 
-      if (!g_hash_table_contains (taken, candidate))
-        return candidate;
-      g_free (candidate);
+      if (!g_hash_table_contains (taken, candidate_key))
+        return candidate_key;
+      g_free (candidate_key);
     }
 }
 
@@ -2258,8 +2274,12 @@ typedef struct
   GPtrArray         *inputs;     /* GFile */
   GPtrArray         *entries;    /* ScanEntry */
   GPtrArray         *refused;    /* "name — reason" */
-  GHashTable        *taken;      /* names of files in the target folder */
-  gboolean           check_conflicts;
+  GHashTable        *taken;      /* keys of the files already in the bucket */
+  GHashTable        *needed;     /* folder keys the entries go into */
+  GQueue             ready;      /* folder keys to list next */
+  guint              in_flight;  /* listings running */
+  gboolean           cancelled;
+  gboolean           list_failed;
   guint              index;
   int                apply_all;  /* -1, or the choice for every conflict */
   guint              queued;
@@ -2281,6 +2301,8 @@ upload_job_free (UploadJob *job)
   g_clear_pointer (&job->entries, g_ptr_array_unref);
   g_clear_pointer (&job->refused, g_ptr_array_unref);
   g_clear_pointer (&job->taken, g_hash_table_unref);
+  g_clear_pointer (&job->needed, g_hash_table_unref);
+  g_queue_clear_full (&job->ready, g_free);
   g_free (job);
 }
 
@@ -2426,14 +2448,20 @@ show_refused (SupaBucketBrowser *self,
   g_string_free (body, TRUE);
 }
 
+static char *
+entry_key (UploadJob *job,
+           ScanEntry *entry)
+{
+  return supa_storage_path_join (job->target, entry->relative);
+}
+
 static void
 queue_entry (UploadJob  *job,
              ScanEntry  *entry,
-             const char *relative,
+             const char *key,
              gboolean    upsert)
 {
   SupaBucketBrowser *self = job->self;
-  g_autofree char *key = supa_storage_path_join (job->target, relative);
 
   if (entry->file == NULL)
     {
@@ -2471,13 +2499,18 @@ conflict_response_cb (AdwMessageDialog *dialog,
     job->apply_all = choice;
 
   if (choice == CHOICE_REPLACE)
-    queue_entry (job, entry, entry->relative, TRUE);
+    {
+      g_autofree char *key = entry_key (job, entry);
+
+      queue_entry (job, entry, key, TRUE);
+    }
   else if (choice == CHOICE_KEEP_BOTH)
     {
-      g_autofree char *name = keep_both_name (entry->relative, job->taken);
+      g_autofree char *key = entry_key (job, entry);
+      g_autofree char *kept = keep_both_key (key, job->taken);
 
-      g_hash_table_add (job->taken, g_strdup (name));
-      queue_entry (job, entry, name, FALSE);
+      g_hash_table_add (job->taken, g_strdup (kept));
+      queue_entry (job, entry, kept, FALSE);
     }
 
   job->index++;
@@ -2498,24 +2531,24 @@ upload_continue (UploadJob *job)
   while (job->index < job->entries->len)
     {
       ScanEntry *entry = g_ptr_array_index (job->entries, job->index);
+      g_autofree char *key = entry_key (job, entry);
 
-      /* Only files straight in the open folder are checked against its
-       * listing; deeper ones would need a listing per folder. */
-      if (job->check_conflicts && strchr (entry->relative, '/') == NULL &&
-          g_hash_table_contains (job->taken, entry->relative))
+      /* Every file, however deep in a dropped tree, is checked against
+       * the listings of the folders it goes into. */
+      if (entry->file != NULL && g_hash_table_contains (job->taken, key))
         {
           AdwMessageDialog *dialog;
           GtkWidget *check;
           g_autofree char *heading = NULL;
 
           if (job->apply_all == CHOICE_REPLACE)
-            queue_entry (job, entry, entry->relative, TRUE);
+            queue_entry (job, entry, key, TRUE);
           else if (job->apply_all == CHOICE_KEEP_BOTH)
             {
-              g_autofree char *name = keep_both_name (entry->relative, job->taken);
+              g_autofree char *kept = keep_both_key (key, job->taken);
 
-              g_hash_table_add (job->taken, g_strdup (name));
-              queue_entry (job, entry, name, FALSE);
+              g_hash_table_add (job->taken, g_strdup (kept));
+              queue_entry (job, entry, kept, FALSE);
             }
           else if (job->apply_all != CHOICE_SKIP)
             {
@@ -2523,6 +2556,14 @@ upload_continue (UploadJob *job)
               heading = g_strdup_printf (_("“%s” Already Exists"), entry->relative);
               dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading,
                                                                    _("A file with this name is already in the folder.")));
+              if (strchr (entry->relative, '/') != NULL)
+                {
+                  g_autofree char *dir = g_path_get_dirname (key);
+                  /* Translators: %s is the folder of a file in the bucket */
+                  g_autofree char *body = g_strdup_printf (_("A file with this name is already in “%s”."), dir);
+
+                  adw_message_dialog_set_body (dialog, body);
+                }
               gtk_widget_set_name (GTK_WIDGET (dialog), "conflict-dialog");
               check = gtk_check_button_new_with_mnemonic (_("_Apply to all conflicts"));
               adw_message_dialog_set_extra_child (dialog, check);
@@ -2542,7 +2583,7 @@ upload_continue (UploadJob *job)
           continue;
         }
 
-      queue_entry (job, entry, entry->relative, FALSE);
+      queue_entry (job, entry, key, FALSE);
       job->index++;
     }
 
@@ -2556,6 +2597,141 @@ upload_continue (UploadJob *job)
     }
 
   upload_job_free (job);
+}
+
+/* Before anything is queued, the folders the files go into are listed (the
+ * target, then only subfolders that turn out to exist, a few at a time), so
+ * that a name taken anywhere in a dropped tree is a conflict to ask about
+ * rather than a failed upload. */
+#define LIST_PARALLEL 4
+
+static void list_pump (UploadJob *job);
+
+static void
+listing_done (UploadJob *job)
+{
+  SupaBucketBrowser *self = job->self;
+
+  set_busy (self, FALSE, NULL);
+  if (job->cancelled)
+    {
+      upload_job_free (job);
+      return;
+    }
+
+  note_batch_start (self);
+  upload_continue (job);
+}
+
+typedef struct
+{
+  UploadJob *job;
+  char      *prefix;
+} ListRequest;
+
+static void
+list_folder_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ListRequest *request = user_data;
+  UploadJob *job = request->job;
+  g_autofree char *prefix = request->prefix;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_free (request);
+
+  items = supa_storage_list_finish (SUPA_STORAGE (object), result, &error);
+  job->in_flight--;
+
+  if (items == NULL)
+    {
+      if (is_cancelled (error))
+        job->cancelled = TRUE;
+      else if (!job->cancelled && !job->list_failed)
+        {
+          /* Unknown names: such files go up without overwriting (and
+           * fail if taken), so nothing is lost. */
+          job->list_failed = TRUE;
+          toast_error (job->self, _("Could not check for existing files"), error);
+        }
+    }
+  else
+    {
+      for (guint i = 0; i < items->len; i++)
+        {
+          SupaObjectInfo *info = g_ptr_array_index (items, i);
+          char *key = supa_storage_path_join (prefix, supa_object_info_get_name (info));
+
+          if (!supa_object_info_get_is_folder (info))
+            g_hash_table_add (job->taken, key);
+          else if (g_hash_table_contains (job->needed, key))
+            g_queue_push_tail (&job->ready, key);
+          else
+            g_free (key);
+        }
+    }
+
+  list_pump (job);
+}
+
+static void
+list_pump (UploadJob *job)
+{
+  SupaBucketBrowser *self = job->self;
+
+  if (job->cancelled || self->storage == NULL)
+    {
+      job->cancelled = TRUE;
+      g_queue_clear_full (&job->ready, g_free);
+    }
+
+  while (job->in_flight < LIST_PARALLEL && !g_queue_is_empty (&job->ready))
+    {
+      ListRequest *request = g_new0 (ListRequest, 1);
+
+      request->job = job;
+      request->prefix = g_queue_pop_head (&job->ready);
+      job->in_flight++;
+      supa_storage_list_all_async (self->storage, supa_bucket_get_id (job->bucket), request->prefix, NULL,
+                                   self->cancellable, list_folder_cb, request);
+    }
+
+  if (job->in_flight == 0 && g_queue_is_empty (&job->ready))
+    listing_done (job);
+}
+
+static void
+start_listing (UploadJob *job)
+{
+  job->taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  job->needed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < job->entries->len; i++)
+    {
+      ScanEntry *entry = g_ptr_array_index (job->entries, i);
+      g_autofree char *key = NULL;
+      char *slash;
+
+      if (entry->file == NULL)
+        continue;
+
+      /* Every folder from the file's up to the target. */
+      key = entry_key (job, entry);
+      while ((slash = strrchr (key, '/')) != NULL && (gsize) (slash - key) > strlen (job->target))
+        {
+          *slash = '\0';
+          if (!g_hash_table_add (job->needed, g_strdup (key)))
+            break;
+        }
+      g_hash_table_add (job->needed, g_strdup (job->target));
+    }
+
+  set_busy (job->self, TRUE, _("Checking for existing files…"));
+  if (g_hash_table_size (job->needed) > 0)
+    g_queue_push_tail (&job->ready, g_strdup (job->target));
+  list_pump (job);
 }
 
 static void
@@ -2592,8 +2768,7 @@ scan_cb (GObject      *object,
         g_ptr_array_add (job->entries, g_steal_pointer (&g_ptr_array_index (entries, i)));
     }
 
-  note_batch_start (self);
-  upload_continue (job);
+  start_listing (job);
 }
 
 void
@@ -2613,10 +2788,10 @@ supa_bucket_browser_upload_files (SupaBucketBrowser *self,
   job->self = g_object_ref (self);
   job->bucket = g_object_ref (self->bucket);
   job->target = g_strdup (folder != NULL ? folder : self->prefix);
+  while (*job->target != '\0' && job->target[strlen (job->target) - 1] == '/')
+    job->target[strlen (job->target) - 1] = '\0';
   job->inputs = g_ptr_array_new_with_free_func (g_object_unref);
   job->refused = g_ptr_array_new_with_free_func (g_free);
-  job->check_conflicts = g_strcmp0 (job->target, self->prefix) == 0;
-  job->taken = loaded_names (self, FALSE);
   job->apply_all = -1;
   for (GSList *l = files; l != NULL; l = l->next)
     g_ptr_array_add (job->inputs, g_object_ref (l->data));
@@ -2704,6 +2879,11 @@ transfer_finished_cb (SupaBucketBrowser *self,
   const char *path = supa_transfer_get_path (transfer);
   gsize len = self->prefix != NULL ? strlen (self->prefix) : 0;
 
+  if (supa_transfer_get_kind (transfer) == SUPA_TRANSFER_UPLOAD)
+    self->batch_uploads++;
+  else
+    self->batch_downloads++;
+
   if (supa_transfer_get_kind (transfer) != SUPA_TRANSFER_UPLOAD ||
       supa_transfer_get_state (transfer) != SUPA_TRANSFER_DONE ||
       g_strcmp0 (supa_transfer_get_bucket (transfer), bucket_id (self)) != 0)
@@ -2719,22 +2899,46 @@ batch_finished_cb (SupaBucketBrowser *self,
                    guint              done,
                    guint              failed)
 {
-  GApplication *app = g_application_get_default ();
-  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
   g_autofree char *body = NULL;
   gint64 started = self->batch_started;
+  guint uploads = self->batch_uploads;
+  guint downloads = self->batch_downloads;
 
   self->batch_started = 0;
-  if (app == NULL || started == 0 || g_get_monotonic_time () - started < BATCH_NOTIFY_USEC)
+  self->batch_uploads = 0;
+  self->batch_downloads = 0;
+  if (started == 0 || g_get_monotonic_time () - started < (gint64) self->notify_threshold * 1000)
     return;
 
-  notification = g_notification_new (failed > 0 ? _("Transfers Finished With Errors") : _("Transfers Finished"));
-  if (failed > 0)
-    /* Translators: first %u transferred files, second failed ones */
-    body = g_strdup_printf (_("%u done, %u failed"), done, failed);
+  if (downloads == 0)
+    title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file uploaded", "%u files uploaded", done), done);
+  else if (uploads == 0)
+    title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file downloaded", "%u files downloaded", done), done);
   else
-    body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file transferred", "%u files transferred", done), done);
-  g_notification_set_body (notification, body);
+    title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file transferred", "%u files transferred", done), done);
+  if (failed > 0)
+    body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u failed", "%u failed", failed), failed);
+
+  g_signal_emit (self, signals[SIGNAL_NOTIFY_BATCH], 0, title, body);
+}
+
+/* The default handler of "notify-batch": a desktop notification from the
+ * application, when there is one. */
+static void
+real_notify_batch (SupaBucketBrowser *self,
+                   const char        *title,
+                   const char        *body)
+{
+  GApplication *app = g_application_get_default ();
+  g_autoptr(GNotification) notification = NULL;
+
+  if (app == NULL || !g_application_get_is_registered (app) || g_application_get_is_remote (app))
+    return;
+
+  notification = g_notification_new (title);
+  if (body != NULL)
+    g_notification_set_body (notification, body);
   g_application_send_notification (app, "supadesk-transfers", notification);
 }
 
@@ -2803,33 +3007,8 @@ files_pressed_cb (GtkGestureClick   *gesture,
                   double             y,
                   SupaBucketBrowser *self)
 {
-  GtkWidget *view = GTK_WIDGET (self->column_view);
-  GtkWidget *picked = gtk_widget_pick (view, x, y, GTK_PICK_DEFAULT);
-  SupaObjectInfo *info = NULL;
-  graphene_point_t point;
-
-  if (self->selection == NULL)
-    return;
-
-  for (GtkWidget *w = picked; w != NULL && w != view && info == NULL; w = gtk_widget_get_parent (w))
-    info = g_object_get_data (G_OBJECT (w), "supa-item");
-
-  /* Right-clicking an unselected row acts on that row alone, as file
-   * managers do; a click on a selected row keeps the selection. */
-  if (info != NULL)
-    {
-      guint position = position_of_item (self, info);
-
-      if (position != GTK_INVALID_LIST_POSITION &&
-          !gtk_selection_model_is_selected (GTK_SELECTION_MODEL (self->selection), position))
-        gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), position, TRUE);
-    }
-
-  if (!gtk_widget_compute_point (view, GTK_WIDGET (self), &GRAPHENE_POINT_INIT ((float) x, (float) y), &point))
-    return;
-
-  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-  popup_file_menu (self, point.x, point.y);
+  if (supa_bucket_browser_popup_at (self, x, y))
+    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
 static void
@@ -2950,6 +3129,10 @@ supa_bucket_browser_get_property (GObject    *object,
       g_value_set_boolean (value, self->preview_flap != NULL && adw_flap_get_reveal_flap (self->preview_flap));
       break;
 
+    case PROP_NOTIFY_THRESHOLD:
+      g_value_set_uint (value, self->notify_threshold);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2969,6 +3152,10 @@ supa_bucket_browser_set_property (GObject      *object,
       /* The flap notifies, and we forward that notification. */
       if (self->preview_flap != NULL)
         adw_flap_set_reveal_flap (self->preview_flap, g_value_get_boolean (value));
+      break;
+
+    case PROP_NOTIFY_THRESHOLD:
+      supa_bucket_browser_set_notify_threshold (self, g_value_get_uint (value));
       break;
 
     default:
@@ -2991,7 +3178,19 @@ supa_bucket_browser_class_init (SupaBucketBrowserClass *klass)
   properties[PROP_PREVIEW_VISIBLE] =
     g_param_spec_boolean ("preview-visible", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* How long (ms) a batch of transfers must take for its end to be
+   * announced with "notify-batch". */
+  properties[PROP_NOTIFY_THRESHOLD] =
+    g_param_spec_uint ("notify-threshold", NULL, NULL, 0, G_MAXUINT, BATCH_NOTIFY_MSEC,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* (title, body or NULL) when a long batch of transfers ends; the default
+   * handler sends a GNotification through the default GApplication. */
+  signals[SIGNAL_NOTIFY_BATCH] =
+    g_signal_new_class_handler ("notify-batch", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                G_CALLBACK (real_notify_batch), NULL, NULL, NULL,
+                                G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 
   g_type_ensure (SUPA_TYPE_TRANSFER_LIST);
   g_type_ensure (SUPA_TYPE_FILE_PREVIEW);
@@ -3047,6 +3246,7 @@ supa_bucket_browser_init (SupaBucketBrowser *self)
   GtkGesture *click;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->notify_threshold = BATCH_NOTIFY_MSEC;
 
   g_signal_connect_object (self->preview_flap, "notify::reveal-flap",
                            G_CALLBACK (reveal_flap_changed_cb), self, G_CONNECT_SWAPPED);
@@ -3327,4 +3527,62 @@ supa_bucket_browser_get_file_popover (SupaBucketBrowser *self)
   g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
 
   return self->file_popover;
+}
+
+guint
+supa_bucket_browser_get_notify_threshold (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), 0);
+
+  return self->notify_threshold;
+}
+
+void
+supa_bucket_browser_set_notify_threshold (SupaBucketBrowser *self,
+                                          guint              msec)
+{
+  g_return_if_fail (SUPA_IS_BUCKET_BROWSER (self));
+
+  if (self->notify_threshold == msec)
+    return;
+  self->notify_threshold = msec;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NOTIFY_THRESHOLD]);
+}
+
+gboolean
+supa_bucket_browser_popup_at (SupaBucketBrowser *self,
+                              double             x,
+                              double             y)
+{
+  GtkWidget *view;
+  GtkWidget *picked;
+  SupaObjectInfo *info = NULL;
+  graphene_point_t point;
+
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), FALSE);
+
+  if (self->selection == NULL)
+    return FALSE;
+
+  view = GTK_WIDGET (self->column_view);
+  picked = gtk_widget_pick (view, x, y, GTK_PICK_DEFAULT);
+  for (GtkWidget *w = picked; w != NULL && w != view && info == NULL; w = gtk_widget_get_parent (w))
+    info = g_object_get_data (G_OBJECT (w), "supa-item");
+
+  /* Right-clicking an unselected row acts on that row alone, as file
+   * managers do; a click on a selected row keeps the selection. */
+  if (info != NULL)
+    {
+      guint position = position_of_item (self, info);
+
+      if (position != GTK_INVALID_LIST_POSITION &&
+          !gtk_selection_model_is_selected (GTK_SELECTION_MODEL (self->selection), position))
+        gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), position, TRUE);
+    }
+
+  if (!gtk_widget_compute_point (view, GTK_WIDGET (self), &GRAPHENE_POINT_INIT ((float) x, (float) y), &point))
+    return FALSE;
+
+  popup_file_menu (self, point.x, point.y);
+  return TRUE;
 }

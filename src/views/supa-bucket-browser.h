@@ -89,8 +89,22 @@ GtkWidget         *supa_bucket_browser_get_preview     (SupaBucketBrowser *self)
  * storage.context-menu) and the popover that shows it. */
 GMenuModel        *supa_bucket_browser_get_file_menu   (SupaBucketBrowser *self);
 GtkWidget         *supa_bucket_browser_get_file_popover (SupaBucketBrowser *self);
+/* What a right-click at (@x, @y) of the column view does: the row there
+ * becomes the selection unless it is already selected, and the context
+ * menu pops up at that point. FALSE when nothing was shown. */
+gboolean           supa_bucket_browser_popup_at        (SupaBucketBrowser *self,
+                                                        double             x,
+                                                        double             y);
 /* TRUE while a rename, delete or folder creation runs. */
 gboolean           supa_bucket_browser_get_busy        (SupaBucketBrowser *self);
+
+/* When a batch of transfers that took at least "notify-threshold" ms
+ * (default 10 s) ends, the signal "notify-batch" (title, body) is emitted
+ * ("3 files uploaded", "1 failed" or NULL); its default handler sends a
+ * GNotification through the default GApplication. */
+guint              supa_bucket_browser_get_notify_threshold (SupaBucketBrowser *self);
+void               supa_bucket_browser_set_notify_threshold (SupaBucketBrowser *self,
+                                                             guint              msec);
 
 /* What a GtkDropTarget for GDK_TYPE_FILE_LIST calls: @value holds a
  * GdkFileList; @folder is the folder row dropped on, or NULL for the open

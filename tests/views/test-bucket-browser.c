@@ -716,6 +716,213 @@ test_conflict_keep_both (Fixture       *f,
 }
 
 static void
+storage_put (const char *path,
+             GBytes     *bytes)
+{
+  g_autofree char *bearer = g_strconcat ("Bearer ", server->service_role_key, NULL);
+  g_autofree char *url = g_strconcat ("/storage/v1/object/", path, NULL);
+  const char *headers[] = { "apikey", server->service_role_key, "Authorization", bearer, "x-upsert", "true", NULL };
+  g_autoptr(SupaTestResponse) created = supa_test_request (server, "POST", url, headers, "text/plain",
+                                                           g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+
+  g_assert_cmpuint (created->status, ==, 200);
+}
+
+static GtkWindow *
+wait_conflict_dialog (void)
+{
+  GtkWindow *dialog;
+
+  views_test_wait_until ((dialog = views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL)) != NULL);
+  g_assert_cmpstr (gtk_widget_get_name (GTK_WIDGET (dialog)), ==, "conflict-dialog");
+  return dialog;
+}
+
+static void
+answer_dialog (GtkWindow  *dialog,
+               const char *response,
+               gboolean    apply_all)
+{
+  GtkWidget *check = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog));
+
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), apply_all);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), response);
+  gtk_window_destroy (dialog);
+}
+
+/* Files deep in a dropped tree, or dropped on a folder row, are checked
+ * against the folders they go into. */
+static void
+test_conflict_nested (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GBytes) original = g_bytes_new_static ("original nested\n", 16);
+  g_autoptr(GBytes) second = g_bytes_new_static ("second nested version\n", 22);
+  g_autoptr(GBytes) third = g_bytes_new_static ("third nested version!\n", 23);
+  g_autoptr(GBytes) fresh = g_bytes_new_static ("fresh\n", 6);
+  g_autoptr(GFile) tree = NULL;
+  g_autoptr(GFile) sub = NULL;
+  g_autoptr(GFile) nested = NULL;
+  g_autoptr(GFile) other = NULL;
+  g_autofree char *tree_path = g_build_filename (f->tmpdir, "conflict-tree", NULL);
+  g_autofree char *sub_path = g_build_filename (f->tmpdir, "conflict-tree", "sub", NULL);
+  SupaTransferQueue *queue;
+  GtkWindow *dialog;
+  GFile *files[1];
+
+  storage_put ("documents/conflict-tree/sub/data.txt", original);
+  open_bucket (f, "documents");
+  queue = supa_bucket_browser_get_transfer_queue (f->browser);
+
+  /* Keep Both: the copy gets "name (1).ext" beside the original. */
+  nested = write_file (f->tmpdir, "conflict-tree/sub/data.txt", second);
+  other = write_file (f->tmpdir, "conflict-tree/fresh.txt", fresh);
+  tree = g_file_new_for_path (tree_path);
+  files[0] = tree;
+  drop_files (f, files, 1);
+  dialog = wait_conflict_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "“conflict-tree/sub/data.txt” Already Exists");
+  answer_dialog (dialog, "keep", FALSE);
+
+  views_test_wait_until (has_transfers (queue, (const char *[]) { "conflict-tree/sub/data (1).txt",
+                                                                  "conflict-tree/fresh.txt", NULL }));
+  views_test_wait_until (all_transfers_finished (queue));
+  g_assert_null (views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL));
+  {
+    g_autoptr(SupaTransfer) t = find_transfer (queue, "conflict-tree/sub/data (1).txt");
+    g_autoptr(SupaTransfer) u = find_transfer (queue, "conflict-tree/fresh.txt");
+    g_autoptr(SupaTestResponse) kept = storage_get ("documents/conflict-tree/sub/data.txt");
+    g_autoptr(SupaTestResponse) added = storage_get ("documents/conflict-tree/sub/data%20(1).txt");
+    g_autoptr(SupaTestResponse) plain = storage_get ("documents/conflict-tree/fresh.txt");
+
+    g_assert_cmpint (supa_transfer_get_state (t), ==, SUPA_TRANSFER_DONE);
+    g_assert_cmpint (supa_transfer_get_state (u), ==, SUPA_TRANSFER_DONE);
+    g_assert_cmpuint (kept->status, ==, 200);
+    g_assert_true (g_bytes_equal (kept->body, original));
+    g_assert_cmpuint (added->status, ==, 200);
+    g_assert_true (g_bytes_equal (added->body, second));
+    g_assert_cmpuint (plain->status, ==, 200);
+    g_assert_true (g_bytes_equal (plain->body, fresh));
+  }
+  supa_transfer_queue_clear_finished (queue);
+  views_test_wait_until (g_list_model_get_n_items (G_LIST_MODEL (queue)) == 0);
+
+  /* Replace, for the folder "sub" dropped on the row of "conflict-tree":
+   * the new bytes overwrite the old. */
+  g_clear_object (&nested);
+  nested = write_file (f->tmpdir, "conflict-tree/sub/data.txt", third);
+  sub = g_file_new_for_path (sub_path);
+  {
+    g_auto(GValue) value = G_VALUE_INIT;
+
+    files[0] = sub;
+    g_value_init (&value, GDK_TYPE_FILE_LIST);
+    g_value_take_boxed (&value, gdk_file_list_new_from_array (files, 1));
+    g_assert_true (supa_bucket_browser_drop (f->browser, &value, "conflict-tree"));
+  }
+  dialog = wait_conflict_dialog ();
+  answer_dialog (dialog, "replace", TRUE);
+
+  views_test_wait_until (has_transfers (queue, (const char *[]) { "conflict-tree/sub/data.txt", NULL }));
+  views_test_wait_until (all_transfers_finished (queue));
+  g_assert_null (views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL));
+  {
+    g_autoptr(SupaTransfer) t = find_transfer (queue, "conflict-tree/sub/data.txt");
+    g_autoptr(SupaTestResponse) replaced = storage_get ("documents/conflict-tree/sub/data.txt");
+    g_autoptr(SupaTestResponse) copy = storage_get ("documents/conflict-tree/sub/data%20(1).txt");
+
+    g_assert_cmpint (supa_transfer_get_state (t), ==, SUPA_TRANSFER_DONE);
+    g_assert_true (supa_transfer_get_upsert (t));
+    g_assert_cmpuint (replaced->status, ==, 200);
+    g_assert_true (g_bytes_equal (replaced->body, third));
+    g_assert_true (g_bytes_equal (copy->body, second));
+  }
+}
+
+typedef struct
+{
+  guint  count;
+  char  *title;
+  char  *body;
+} Notified;
+
+static void
+notify_batch_cb (SupaBucketBrowser *browser,
+                 const char        *title,
+                 const char        *body,
+                 Notified          *notified)
+{
+  notified->count++;
+  g_free (notified->title);
+  g_free (notified->body);
+  notified->title = g_strdup (title);
+  notified->body = g_strdup (body);
+}
+
+/* A batch that took longer than the threshold is announced with what
+ * failed (the default handler turns that into a desktop notification). */
+static void
+test_notify_batch (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("notify me\n", 10);
+  g_autoptr(GFile) a = NULL;
+  g_autoptr(GFile) b = NULL;
+  g_autoptr(GFile) c = NULL;
+  g_autoptr(GFile) bad = NULL;
+  g_autoptr(GFile) quick = NULL;
+  Notified notified = { 0, NULL, NULL };
+  SupaTransferQueue *queue;
+  GFile *files[4];
+  guint threshold = 0;
+
+  open_bucket (f, "documents");
+  queue = supa_bucket_browser_get_transfer_queue (f->browser);
+  g_assert_cmpuint (supa_bucket_browser_get_notify_threshold (f->browser), ==, 10000);
+  g_object_set (f->browser, "notify-threshold", 0u, NULL);
+  g_object_get (f->browser, "notify-threshold", &threshold, NULL);
+  g_assert_cmpuint (threshold, ==, 0);
+  g_signal_connect (f->browser, "notify-batch", G_CALLBACK (notify_batch_cb), &notified);
+
+  /* Three good files, and one whose key the server refuses. */
+  a = write_file (f->tmpdir, "notify-a.txt", bytes);
+  b = write_file (f->tmpdir, "notify-b.txt", bytes);
+  c = write_file (f->tmpdir, "notify-c.txt", bytes);
+  bad = write_file (f->tmpdir, "100%.txt", bytes);
+  files[0] = a;
+  files[1] = b;
+  files[2] = c;
+  files[3] = bad;
+  drop_files (f, files, 4);
+
+  views_test_wait_until (notified.count > 0);
+  g_assert_cmpuint (notified.count, ==, 1);
+  g_assert_cmpstr (notified.title, ==, "3 files uploaded");
+  g_assert_cmpstr (notified.body, ==, "1 failed");
+  {
+    g_autoptr(SupaTransfer) failed = find_transfer (queue, "100%.txt");
+
+    g_assert_nonnull (failed);
+    g_assert_cmpint (supa_transfer_get_state (failed), ==, SUPA_TRANSFER_FAILED);
+  }
+
+  /* With the default threshold, a quick batch passes silently. */
+  supa_bucket_browser_set_notify_threshold (f->browser, 10000);
+  quick = write_file (f->tmpdir, "notify-quick.txt", bytes);
+  files[0] = quick;
+  drop_files (f, files, 1);
+  views_test_wait_until (has_transfers (queue, (const char *[]) { "notify-quick.txt", NULL }) &&
+                         all_transfers_finished (queue));
+  views_test_spin (200);
+  g_assert_cmpuint (notified.count, ==, 1);
+
+  g_signal_handlers_disconnect_by_data (f->browser, &notified);
+  g_free (notified.title);
+  g_free (notified.body);
+}
+
+static void
 test_sort_search (Fixture       *f,
                   gconstpointer  data)
 {
@@ -915,6 +1122,97 @@ test_context_menu (Fixture       *f,
   }
 }
 
+/* The cell widget of the Name column showing @name. */
+static GtkWidget *
+find_cell (GtkWidget  *root,
+           const char *name)
+{
+  SupaObjectInfo *info = g_object_get_data (G_OBJECT (root), "supa-item");
+
+  if (info != NULL && gtk_widget_get_mapped (root) && GTK_IS_BOX (root) &&
+      g_str_equal (supa_object_info_get_name (info), name))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_cell (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+right_click (Fixture    *f,
+             const char *name)
+{
+  GtkWidget *view = GTK_WIDGET (supa_bucket_browser_get_column_view (f->browser));
+  GtkWidget *cell = NULL;
+  graphene_point_t point;
+
+  views_test_wait_until ((cell = find_cell (view, name)) != NULL && gtk_widget_get_width (cell) > 0);
+  g_assert_true (gtk_widget_compute_point (cell, view,
+                                           &GRAPHENE_POINT_INIT (gtk_widget_get_width (cell) / 2.f,
+                                                                 gtk_widget_get_height (cell) / 2.f),
+                                           &point));
+  g_assert_true (supa_bucket_browser_popup_at (f->browser, point.x, point.y));
+}
+
+static gboolean
+is_selected (Fixture    *f,
+             const char *name)
+{
+  GtkSelectionModel *model = gtk_column_view_get_model (supa_bucket_browser_get_column_view (f->browser));
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    {
+      g_autoptr(SupaObjectInfo) info = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      if (g_str_equal (supa_object_info_get_name (info), name))
+        return gtk_selection_model_is_selected (model, i);
+    }
+  g_error ("%s is not in the view", name);
+  return FALSE;
+}
+
+/* A right-click selects the row under the pointer (unless it is already
+ * part of the selection) and pops the menu up there. */
+static void
+test_context_menu_click (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("click\n", 6);
+  const char *first[] = { "right-click-a.txt", NULL };
+  const char *both[] = { "right-click-a.txt", "right-click-b.txt", NULL };
+  GtkWidget *popover = supa_bucket_browser_get_file_popover (f->browser);
+
+  storage_put ("documents/right-click-a.txt", bytes);
+  storage_put ("documents/right-click-b.txt", bytes);
+  open_bucket (f, "documents");
+  views_test_spin (100);
+
+  /* On an unselected row: that row alone becomes the selection. */
+  g_assert_cmpuint (supa_bucket_browser_select_names (f->browser, first), ==, 1);
+  g_assert_false (gtk_widget_get_visible (popover));
+  right_click (f, "right-click-b.txt");
+  g_assert_true (gtk_widget_get_visible (popover));
+  g_assert_true (is_selected (f, "right-click-b.txt"));
+  g_assert_false (is_selected (f, "right-click-a.txt"));
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  views_test_spin (50);
+  g_assert_false (gtk_widget_get_visible (popover));
+
+  /* On a row of a wider selection: the selection stays. */
+  g_assert_cmpuint (supa_bucket_browser_select_names (f->browser, both), ==, 2);
+  right_click (f, "right-click-a.txt");
+  g_assert_true (gtk_widget_get_visible (popover));
+  g_assert_true (is_selected (f, "right-click-a.txt"));
+  g_assert_true (is_selected (f, "right-click-b.txt"));
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  views_test_spin (50);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -934,9 +1232,12 @@ main (int   argc,
   ADD ("/bucket-browser/signed-url", test_signed_url);
   ADD ("/bucket-browser/bucket-crud", test_bucket_crud);
   ADD ("/bucket-browser/conflict-keep-both", test_conflict_keep_both);
+  ADD ("/bucket-browser/conflict-nested", test_conflict_nested);
+  ADD ("/bucket-browser/notify-batch", test_notify_batch);
   ADD ("/bucket-browser/sort-search", test_sort_search);
   ADD ("/bucket-browser/download-public-url", test_download_and_public_url);
   ADD ("/bucket-browser/context-menu", test_context_menu);
+  ADD ("/bucket-browser/context-menu-click", test_context_menu_click);
 #undef ADD
 
   ret = g_test_run ();
