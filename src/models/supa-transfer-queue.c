@@ -1407,6 +1407,25 @@ transfer_from_json (SupaTransferQueue *self,
   return t;
 }
 
+/* An unreadable state file is moved aside before the next save would
+ * overwrite it, so whatever it held can still be recovered by hand. */
+static void
+set_aside_damaged (SupaTransferQueue  *self,
+                   GError            **error,
+                   const char         *reason)
+{
+  g_autofree char *aside = g_strconcat (self->state_file, ".damaged", NULL);
+
+  if (g_rename (self->state_file, aside) == 0)
+    g_set_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                 _("The saved transfer list could not be read (%s); it was kept as %s."),
+                 reason, aside);
+  else
+    g_set_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                 _("The saved transfer list %s could not be read (%s)."),
+                 self->state_file, reason);
+}
+
 /**
  * supa_transfer_queue_load:
  *
@@ -1430,7 +1449,10 @@ supa_transfer_queue_load (SupaTransferQueue  *self,
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return TRUE;
-      g_propagate_error (error, g_steal_pointer (&local_error));
+      if (local_error->domain == JSON_PARSER_ERROR)
+        set_aside_damaged (self, error, local_error->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
 
@@ -1439,8 +1461,7 @@ supa_transfer_queue_load (SupaTransferQueue  *self,
       !json_object_has_member ((obj = json_node_get_object (root)), "transfers") ||
       !JSON_NODE_HOLDS_ARRAY (json_object_get_member (obj, "transfers")))
     {
-      g_set_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
-                   _("The saved transfer list %s is damaged."), self->state_file);
+      set_aside_damaged (self, error, _("unexpected content"));
       return FALSE;
     }
 

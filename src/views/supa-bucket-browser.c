@@ -3333,7 +3333,7 @@ supa_bucket_browser_set_client (SupaBucketBrowser *self,
 
   self->queue = supa_transfer_queue_new (client, profile != NULL ? supa_profile_get_id (profile) : "default", NULL);
   if (!supa_transfer_queue_load (self->queue, &error))
-    g_warning ("Could not read the saved transfers: %s", error->message);
+    toast (self, error->message);
   {
     g_autoptr(GSettings) settings = g_settings_new (BASE_APPLICATION_ID);
 

@@ -602,6 +602,33 @@ test_no_secrets (void)
   g_assert_cmpint (supa_transfer_get_state (t), ==, SUPA_TRANSFER_CANCELLED);
 }
 
+/* --- a damaged state file ------------------------------------------------ */
+
+static void
+test_damaged_state (void)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "damaged", "transfers.json", NULL);
+  g_autofree char *aside = g_strconcat (path, ".damaged", NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *kept = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SupaTransferQueue) queue = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, "{\"transfers\": [ {\"kind\": ", -1, NULL));
+
+  queue = supa_transfer_queue_new (client, "damaged-profile", path);
+  g_assert_false (supa_transfer_queue_load (queue, &error));
+  g_assert_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, aside));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (queue)), ==, 0);
+
+  /* The unreadable bytes are kept aside, and a save does not touch them. */
+  g_assert_true (supa_transfer_queue_save (queue, NULL));
+  g_assert_true (g_file_get_contents (aside, &kept, NULL, NULL));
+  g_assert_cmpstr (kept, ==, "{\"transfers\": [ {\"kind\": ");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -630,6 +657,7 @@ main (int   argc,
   g_test_add_func ("/transfer-queue/cancel", test_cancel);
   g_test_add_func ("/transfer-queue/fail-retry", test_fail_retry);
   g_test_add_func ("/transfer-queue/no-secrets", test_no_secrets);
+  g_test_add_func ("/transfer-queue/damaged-state", test_damaged_state);
 
   ret = g_test_run ();
 
