@@ -112,6 +112,27 @@ supa_error_get_retry_after (const GError *error)
   return priv ? priv->retry_after : 0;
 }
 
+char *
+supa_error_dup_display_text (const GError *error)
+{
+  GString *text;
+  const char *details = supa_error_get_details (error);
+  const char *hint = supa_error_get_hint (error);
+  const char *code = supa_error_get_server_code (error);
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  text = g_string_new (error->message);
+  if (details != NULL && *details != '\0')
+    g_string_append_printf (text, "\n%s", details);
+  if (hint != NULL && *hint != '\0')
+    g_string_append_printf (text, "\n%s %s", _("Hint:"), hint);
+  if (code != NULL && *code != '\0')
+    g_string_append_printf (text, "\n%s %s", _("Code:"), code);
+
+  return g_string_free (text, FALSE);
+}
+
 static char *
 non_empty_dup (const char *s)
 {

@@ -66,6 +66,10 @@ const char  *supa_error_get_server_code   (const GError *error);
 const char  *supa_error_get_details       (const GError *error);
 const char  *supa_error_get_hint          (const GError *error);
 double       supa_error_get_retry_after   (const GError *error);
+/* The message followed, one per line, by the server's details, hint
+ * ("Hint: …") and code ("Code: …") when present: what an error label or
+ * dialog shows. */
+char        *supa_error_dup_display_text  (const GError *error);
 
 GError      *supa_error_new_full          (SupaErrorCode  code,
                                            guint          http_status,

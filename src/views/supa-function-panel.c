@@ -79,24 +79,6 @@ format_count (guint64 n)
   return g_strdup_printf ("%'" G_GUINT64_FORMAT, n);
 }
 
-static char *
-error_text (const GError *error)
-{
-  GString *text = g_string_new (error->message);
-  const char *code = supa_error_get_server_code (error);
-  const char *details = supa_error_get_details (error);
-  const char *hint = supa_error_get_hint (error);
-
-  if (details != NULL && *details != '\0')
-    g_string_append_printf (text, "\n%s", details);
-  if (hint != NULL && *hint != '\0')
-    g_string_append_printf (text, "\n%s %s", _("Hint:"), hint);
-  if (code != NULL && *code != '\0')
-    g_string_append_printf (text, "\n%s %s", _("Code:"), code);
-
-  return g_string_free (text, FALSE);
-}
-
 static void
 set_status (SupaFunctionPanel *self,
             const char        *status)
@@ -524,7 +506,7 @@ call_done_cb (GObject      *object,
 
   if (res == NULL)
     {
-      g_autofree char *text = error_text (error);
+      g_autofree char *text = supa_error_dup_display_text (error);
 
       self->error = g_strdup (text);
       gtk_label_set_label (self->error_label, text);

@@ -76,30 +76,12 @@ format_count (guint64 n)
   return g_strdup_printf ("%'" G_GUINT64_FORMAT, n);
 }
 
-static char *
-error_text (const GError *error)
-{
-  GString *text = g_string_new (error->message);
-  const char *code = supa_error_get_server_code (error);
-  const char *details = supa_error_get_details (error);
-  const char *hint = supa_error_get_hint (error);
-
-  if (details != NULL && *details != '\0')
-    g_string_append_printf (text, "\n%s", details);
-  if (hint != NULL && *hint != '\0')
-    g_string_append_printf (text, "\n%s %s", _("Hint:"), hint);
-  if (code != NULL && *code != '\0')
-    g_string_append_printf (text, "\n%s %s", _("Code:"), code);
-
-  return g_string_free (text, FALSE);
-}
-
 static void
 show_error (SupaImportDialog *self,
             const char       *title,
             const GError     *error)
 {
-  g_autofree char *text = error_text (error);
+  g_autofree char *text = supa_error_dup_display_text (error);
 
   adw_status_page_set_title (self->error_page, title);
   adw_status_page_set_description (self->error_page, text);
@@ -487,7 +469,7 @@ build_report (SupaImportDialog *self,
 
   if (error != NULL)
     {
-      g_autofree char *message = error_text (error);
+      g_autofree char *message = supa_error_dup_display_text (error);
       g_autofree char *stopped = NULL;
 
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

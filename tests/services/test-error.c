@@ -286,6 +286,28 @@ test_extended_fields_copy (void)
 }
 
 static void
+test_display_text (void)
+{
+  g_autoptr(GError) full = supa_error_new_full (SUPA_ERROR_CONFLICT, 409, 409, "23505",
+                                                "Key (id)=(1) already exists.", "Pick another id",
+                                                "duplicate key value violates unique constraint");
+  g_autoptr(GError) bare = supa_error_new_full (SUPA_ERROR_INVALID_INPUT, 400, 400, NULL,
+                                                "", NULL, "bad input");
+  g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "disk full");
+  g_autofree char *full_text = supa_error_dup_display_text (full);
+  g_autofree char *bare_text = supa_error_dup_display_text (bare);
+  g_autofree char *other_text = supa_error_dup_display_text (other);
+
+  g_assert_cmpstr (full_text, ==,
+                   "duplicate key value violates unique constraint\n"
+                   "Key (id)=(1) already exists.\n"
+                   "Hint: Pick another id\n"
+                   "Code: 23505");
+  g_assert_cmpstr (bare_text, ==, "bad input");
+  g_assert_cmpstr (other_text, ==, "disk full");
+}
+
+static void
 test_transport (void)
 {
   struct {
@@ -360,6 +382,7 @@ main (int   argc,
   g_test_add_func ("/error/empty-bodies", test_empty_bodies);
   g_test_add_func ("/error/secrets-in-bodies", test_secrets_in_bodies);
   g_test_add_func ("/error/extended-fields", test_extended_fields_copy);
+  g_test_add_func ("/error/display-text", test_display_text);
   g_test_add_func ("/error/transport", test_transport);
 
   return g_test_run ();
