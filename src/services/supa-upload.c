@@ -142,11 +142,23 @@ wrote_body_data_cb (SoupMessage *msg,
   set_bytes_sent (self, MIN (self->bytes_sent + chunk_size, self->total));
 }
 
+/* libsoup resends a restartable message whose pooled connection turned out
+ * to be closed: count the chunk from where it started again. */
+static void
+patch_restarted_cb (SoupMessage *msg,
+                    SupaUpload  *self)
+{
+  set_bytes_sent (self, self->offset);
+}
+
 static void
 clear_msg (SupaUpload *self)
 {
   if (self->msg != NULL)
-    g_signal_handlers_disconnect_by_func (self->msg, wrote_body_data_cb, self);
+    {
+      g_signal_handlers_disconnect_by_func (self->msg, wrote_body_data_cb, self);
+      g_signal_handlers_disconnect_by_func (self->msg, patch_restarted_cb, self);
+    }
   g_clear_object (&self->msg);
 }
 
@@ -447,7 +459,14 @@ tus_send_chunk (GTask *task)
   offset_text = g_strdup_printf ("%" G_GINT64_FORMAT, self->offset);
   soup_message_headers_replace (soup_message_get_request_headers (self->msg), "Upload-Offset", offset_text);
   soup_message_set_request_body_from_bytes (self->msg, "application/offset+octet-stream", slice);
+  /* libsoup opens a new connection for every request whose method is not
+   * idempotent, which for PATCH means a TCP (and TLS) handshake per chunk.
+   * A TUS PATCH names the offset it writes at, and the server refuses one
+   * that does not match (409), so sending it again is harmless: mark it
+   * idempotent and the chunks share one kept-alive connection. */
+  soup_message_add_flags (self->msg, SOUP_MESSAGE_IDEMPOTENT);
   g_signal_connect (self->msg, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), self);
+  g_signal_connect (self->msg, "restarted", G_CALLBACK (patch_restarted_cb), self);
   set_bytes_sent (self, self->offset);
 
   supa_client_send_async (self->client, self->msg, SUPA_SERVICE_STORAGE,
