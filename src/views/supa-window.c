@@ -1137,7 +1137,14 @@ supa_window_set_section (SupaWindow *self,
     {
       if (GTK_IS_LIST_BOX_ROW (child) && g_str_equal (gtk_widget_get_name (child), section))
         {
+          GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
           gtk_list_box_select_row (self->sections_list, GTK_LIST_BOX_ROW (child));
+          /* Switched by a shortcut while the keyboard is in the sections
+           * list: move the focus along, or its ring stays on the old row. */
+          if (focus != NULL && focus != child &&
+              gtk_widget_is_ancestor (focus, GTK_WIDGET (self->sections_list)))
+            gtk_widget_grab_focus (child);
           break;
         }
     }

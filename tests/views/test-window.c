@@ -158,7 +158,9 @@ test_sections (void)
   g_assert_nonnull (row);
   g_assert_cmpstr (gtk_widget_get_name (GTK_WIDGET (row)), ==, "users");
 
-  /* The keyboard shortcuts declared on the window. */
+  /* The keyboard shortcuts declared on the window; with the keyboard in
+   * the sections list, the focus follows the selected row. */
+  gtk_widget_grab_focus (GTK_WIDGET (row));
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *remembered = NULL;
@@ -167,6 +169,8 @@ test_sections (void)
       g_assert_cmpstr (visible_section (window), ==, cases[i].id);
       g_assert_cmpstr (visible_section_title (window), ==, cases[i].title);
       g_assert_cmpstr (gtk_widget_get_name (GTK_WIDGET (gtk_list_box_get_selected_row (list))), ==, cases[i].id);
+      g_assert_true (gtk_root_get_focus (GTK_ROOT (window)) ==
+                     GTK_WIDGET (gtk_list_box_get_selected_row (list)));
 
       remembered = g_settings_get_string (settings, "last-section");
       g_assert_cmpstr (remembered, ==, cases[i].id);
