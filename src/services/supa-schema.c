@@ -1196,3 +1196,217 @@ supa_schema_load_finish (GAsyncResult  *result,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* --- exposed schemas ---------------------------------------------------- */
+
+/* Longer than PostgreSQL's identifier limit (63 bytes), so no database can
+ * have a schema of this name, and made only of characters that need no
+ * quoting in an HTTP header. */
+#define EXPOSED_PROBE_NAME "supadesk-probe-for-exposed-schemas-this-name-is-longer-than-namedatalen"
+#define EXPOSED_MAX_SCHEMAS 256
+#define EXPOSED_MAX_NAME    1024
+
+/* PostgREST's PGRST106 texts (src/PostgREST/Error.hs): since v12 the
+ * message is "Invalid schema: x" and the hint lists the schemas; before,
+ * the message itself listed them. */
+static const char * const exposed_prefixes[] = {
+  "Only the following schemas are exposed:",
+  "The schema must be one of the following:",
+};
+
+/* Adds the schema names listed after a known prefix in @text to @names.
+ * Names are trimmed, a quoted identifier ("My schema") is unquoted,
+ * empty and duplicate entries are skipped. Returns FALSE when @text is not
+ * one of the two lists. */
+static gboolean
+parse_exposed_list (const char *text,
+                    GPtrArray  *names)
+{
+  g_auto(GStrv) parts = NULL;
+  const char *list = NULL;
+  g_autofree char *copy = NULL;
+
+  if (text == NULL)
+    return FALSE;
+
+  copy = g_strstrip (g_strdup (text));
+  for (guint i = 0; i < G_N_ELEMENTS (exposed_prefixes); i++)
+    if (g_str_has_prefix (copy, exposed_prefixes[i]))
+      {
+        list = copy + strlen (exposed_prefixes[i]);
+        break;
+      }
+  if (list == NULL)
+    return FALSE;
+
+  parts = g_strsplit (list, ",", -1);
+  for (guint i = 0; parts[i] != NULL && names->len < EXPOSED_MAX_SCHEMAS; i++)
+    {
+      char *name = g_strstrip (parts[i]);
+      gsize len = strlen (name);
+      g_autofree char *unquoted = NULL;
+      gboolean seen = FALSE;
+
+      if (len >= 2 && name[0] == '"' && name[len - 1] == '"')
+        {
+          GString *s = g_string_new (NULL);
+
+          for (gsize j = 1; j + 1 < len; j++)
+            {
+              g_string_append_c (s, name[j]);
+              if (name[j] == '"' && name[j + 1] == '"' && j + 2 < len)
+                j++;
+            }
+          unquoted = g_string_free (s, FALSE);
+          name = unquoted;
+        }
+
+      if (*name == '\0' || strlen (name) > EXPOSED_MAX_NAME ||
+          !g_utf8_validate (name, -1, NULL))
+        continue;
+
+      for (guint j = 0; j < names->len && !seen; j++)
+        seen = g_str_equal (g_ptr_array_index (names, j), name);
+      if (!seen)
+        g_ptr_array_add (names, g_strdup (name));
+    }
+
+  return TRUE;
+}
+
+static char **
+exposed_fallback (void)
+{
+  char **names = g_new0 (char *, 2);
+
+  names[0] = g_strdup ("public");
+  return names;
+}
+
+/* Does @error come from a server that answered, but not with something we
+ * can read the list from (a proxy, another API)? Those give the fallback;
+ * failures a person must act on (network, TLS, keys, rate limits, a broken
+ * server, cancellation) are reported. */
+static gboolean
+exposed_error_is_soft (const GError *error)
+{
+  if (error->domain != SUPA_ERROR)
+    return FALSE;
+
+  switch ((SupaErrorCode) error->code)
+    {
+    case SUPA_ERROR_NOT_FOUND:
+    case SUPA_ERROR_INVALID_INPUT:
+    case SUPA_ERROR_CONFLICT:
+    case SUPA_ERROR_PROTOCOL:
+    case SUPA_ERROR_TOO_LARGE:
+    case SUPA_ERROR_UNSUPPORTED_MEDIA:
+      return TRUE;
+    case SUPA_ERROR_NETWORK:
+    case SUPA_ERROR_TLS:
+    case SUPA_ERROR_UNAUTHORIZED:
+    case SUPA_ERROR_FORBIDDEN:
+    case SUPA_ERROR_SERVER:
+    case SUPA_ERROR_KEYRING:
+    case SUPA_ERROR_RATE_LIMITED:
+    default:
+      return FALSE;
+    }
+}
+
+static void
+list_exposed_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SupaClient *client = (SupaClient *) object;
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  body = supa_client_send_finish (client, result, &error);
+  if (body != NULL)
+    {
+      /* The server took a schema that cannot exist: it does not check
+       * profiles (not PostgREST, or a proxy in between). */
+      g_debug ("The server accepted any schema; assuming only “public” is exposed");
+      g_task_return_pointer (task, exposed_fallback (), (GDestroyNotify) g_strfreev);
+      return;
+    }
+
+  if (g_strcmp0 (supa_error_get_server_code (error), "PGRST106") == 0)
+    {
+      if (!parse_exposed_list (supa_error_get_hint (error), names))
+        parse_exposed_list (error->message, names);
+    }
+  else if (!exposed_error_is_soft (error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (names->len == 0)
+    {
+      g_debug ("No list of exposed schemas in the answer (%s); assuming “public”",
+               error->message);
+      g_task_return_pointer (task, exposed_fallback (), (GDestroyNotify) g_strfreev);
+      return;
+    }
+
+  g_ptr_array_add (names, NULL);
+  g_task_return_pointer (task, g_ptr_array_steal (names, NULL), (GDestroyNotify) g_strfreev);
+}
+
+/**
+ * supa_schema_list_exposed_async:
+ * @client: a #SupaClient
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Finds the schemas PostgREST exposes by asking for one that cannot exist
+ * (PROTOCOL.md §2.11): the 406 PGRST106 answer names them.
+ */
+void
+supa_schema_list_exposed_async (SupaClient          *client,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  SoupMessageHeaders *headers;
+
+  g_return_if_fail (SUPA_IS_CLIENT (client));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (client, cancellable, callback, user_data);
+  g_task_set_source_tag (task, supa_schema_list_exposed_async);
+
+  msg = supa_client_new_message (client, SUPA_SERVICE_REST, "GET", "rest/v1/", NULL);
+  headers = soup_message_get_request_headers (msg);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  soup_message_headers_replace (headers, "Accept-Profile", EXPOSED_PROBE_NAME);
+
+  supa_client_send_async (client, msg, SUPA_SERVICE_REST, cancellable,
+                          list_exposed_cb, g_steal_pointer (&task));
+}
+
+/**
+ * supa_schema_list_exposed_finish:
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): a NULL-terminated, non-empty list of schema
+ *   names, the default schema first; NULL on error
+ */
+char **
+supa_schema_list_exposed_finish (GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == supa_schema_list_exposed_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

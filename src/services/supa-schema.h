@@ -132,4 +132,18 @@ void                supa_schema_load_async              (SupaClient          *cl
 SupaSchema         *supa_schema_load_finish             (GAsyncResult        *result,
                                                          GError             **error);
 
+/* The schemas the server exposes (PostgREST `db-schemas`), found by asking
+ * for a schema that cannot exist: PostgREST answers 406 PGRST106 naming the
+ * exposed ones. The result is NULL-terminated, never empty, and its first
+ * element is the default schema (the one used without Accept-Profile).
+ * A server that answers anything else than that error (a proxy, a version
+ * that does not list them) gives {"public"} without error; transport and
+ * authentication failures are returned as a SUPA_ERROR. */
+void                supa_schema_list_exposed_async      (SupaClient          *client,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+char              **supa_schema_list_exposed_finish     (GAsyncResult        *result,
+                                                         GError             **error);
+
 G_END_DECLS

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  *   supabase-local [--port N] [--workdir DIR] [--seed empty|demo|demo-large]
+ *                  [--db-schemas A,B,…]
  *                  [--request-log FILE] [--fault SPEC]…
  *
  * Once ready it prints one JSON line on stdout (url, keys, secret, db_url)
@@ -12,6 +13,7 @@
 #define G_LOG_DOMAIN "supabase-local"
 
 #include "sl-core-private.h"
+#include "sl-rest-private.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -129,6 +131,7 @@ main (int   argc,
   g_autofree char *workdir = NULL;
   g_autofree char *seed = NULL;
   g_autofree char *request_log = NULL;
+  g_autofree char *db_schemas = NULL;
   g_auto(GStrv) faults = NULL;
   gint port = 0;
   SlServer *server;
@@ -141,6 +144,7 @@ main (int   argc,
     { "seed", 's', 0, G_OPTION_ARG_STRING, &seed, "Data set: empty (default), demo or demo-large", "NAME" },
     { "request-log", 0, 0, G_OPTION_ARG_FILENAME, &request_log, "Append one JSON line per request to FILE", "FILE" },
     { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &faults, "Inject a fault (repeatable; see README.md)", "SPEC" },
+    { "db-schemas", 0, 0, G_OPTION_ARG_STRING, &db_schemas, "Schemas the REST API exposes, first = default (like PGRST_DB_SCHEMAS; default: public, graphql_public)", "A,B,…" },
     { NULL }
   };
 
@@ -174,6 +178,11 @@ main (int   argc,
   if (port < 0 || port > 65535)
     {
       g_printerr ("supabase-local: --port must be 0…65535\n");
+      return 2;
+    }
+  if (db_schemas != NULL && !slr_set_db_schemas (db_schemas))
+    {
+      g_printerr ("supabase-local: --db-schemas must name at least one schema\n");
       return 2;
     }
   if (seed == NULL)

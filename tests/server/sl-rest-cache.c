@@ -13,7 +13,20 @@
 
 #include <string.h>
 
-const char * const slr_exposed_schemas[] = { "public", "graphql_public", NULL };
+/* db-schemas from the command line (PGRST_DB_SCHEMAS); NULL = default. */
+G_LOCK_DEFINE_STATIC (db_schemas);
+static char **db_schemas_config;
+
+#define DEFAULT_DB_SCHEMAS "public, graphql_public"
+/* PostgREST's in-database configuration (db-config): the authenticator
+ * role's settings, those for this database before those for all. */
+static const char db_config_sql[] =
+  "SELECT substr(c, strpos(c, '=') + 1)"
+  "  FROM pg_db_role_setting d, unnest(d.setconfig) c"
+  " WHERE d.setrole = (SELECT oid FROM pg_roles WHERE rolname = 'authenticator')"
+  "   AND d.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))"
+  "   AND substr(c, 1, strpos(c, '=') - 1) = 'pgrst.db_schemas'"
+  " ORDER BY d.setdatabase = 0 LIMIT 1";
 
 static const char tables_sql[] =
   "SELECT coalesce(json_agg(t ORDER BY t.schema, t.name), '[]')::text FROM ("
@@ -183,6 +196,8 @@ slr_cache_unref (SlrCache *cache)
   g_ptr_array_unref (cache->func_list);
   g_hash_table_unref (cache->schema_comments);
   g_free (cache->pg_version);
+  g_strfreev (cache->schemas);
+  g_free (cache->schemas_text);
   g_free (cache);
 }
 
@@ -234,12 +249,118 @@ strv_member (JsonObject *o,
   return out;
 }
 
+char **
+slr_parse_db_schemas (const char *list)
+{
+  g_auto(GStrv) parts = NULL;
+  GPtrArray *out;
+
+  if (list == NULL)
+    return NULL;
+  out = g_ptr_array_new ();
+  parts = g_strsplit (list, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      char *name = g_strstrip (parts[i]);
+      gsize len = strlen (name);
+      gboolean seen = FALSE;
+
+      if (len >= 2 && name[0] == '"' && name[len - 1] == '"')
+        {
+          name[len - 1] = '\0';
+          name++;
+        }
+      if (*name == '\0')
+        continue;
+      for (guint j = 0; j < out->len && !seen; j++)
+        seen = g_str_equal (g_ptr_array_index (out, j), name);
+      if (!seen)
+        g_ptr_array_add (out, g_strdup (name));
+    }
+  if (out->len == 0)
+    {
+      g_ptr_array_unref (out);
+      return NULL;
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+gboolean
+slr_set_db_schemas (const char *list)
+{
+  char **parsed = slr_parse_db_schemas (list != NULL ? list : DEFAULT_DB_SCHEMAS);
+
+  if (parsed == NULL)
+    return FALSE;
+  G_LOCK (db_schemas);
+  g_strfreev (db_schemas_config);
+  db_schemas_config = parsed;
+  G_UNLOCK (db_schemas);
+  return TRUE;
+}
+
+/* The exposed schemas: the in-database setting if any, else the
+ * configured list, else the default. */
+static char **
+load_db_schemas (PGconn *conn)
+{
+  g_autoptr(GError) error = NULL;
+  PGresult *res = sl_db_exec (conn, &error, db_config_sql, 0, NULL);
+  char **schemas = NULL;
+
+  if (res == NULL)
+    g_warning ("cannot read pgrst.db_schemas: %s", error->message);
+  else
+    {
+      if (PQntuples (res) > 0)
+        {
+          schemas = slr_parse_db_schemas (PQgetvalue (res, 0, 0));
+          if (schemas == NULL)
+            g_warning ("pgrst.db_schemas names no schema; using the configured ones");
+        }
+      PQclear (res);
+    }
+  if (schemas == NULL)
+    {
+      G_LOCK (db_schemas);
+      schemas = g_strdupv (db_schemas_config);
+      G_UNLOCK (db_schemas);
+    }
+  if (schemas == NULL)
+    schemas = slr_parse_db_schemas (DEFAULT_DB_SCHEMAS);
+  return schemas;
+}
+
+/* A text[] literal: {"a","b"} with " and \ escaped. */
+static char *
+array_literal (char **items)
+{
+  GString *s = g_string_new ("{");
+
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_string_append_c (s, ',');
+      g_string_append_c (s, '"');
+      for (const char *p = items[i]; *p; p++)
+        {
+          if (*p == '"' || *p == '\\')
+            g_string_append_c (s, '\\');
+          g_string_append_c (s, *p);
+        }
+      g_string_append_c (s, '"');
+    }
+  g_string_append_c (s, '}');
+  return g_string_free (s, FALSE);
+}
+
 static JsonNode *
 query_json (PGconn     *conn,
             const char *sql,
+            const char *schemas_param,
             GError    **error)
 {
-  static const char schemas_param[] = "{public,graphql_public}";
   const char *params[1] = { schemas_param };
   PGresult *res = sl_db_exec (conn, error, sql, 1, params);
   JsonNode *node;
@@ -266,18 +387,22 @@ slr_cache_load (PGconn  *conn,
   g_autoptr(JsonNode) fks = NULL;
   g_autoptr(JsonNode) funcs = NULL;
   g_autoptr(JsonNode) schemas = NULL;
+  g_auto(GStrv) exposed = load_db_schemas (conn);
+  g_autofree char *param = array_literal (exposed);
   SlrCache *cache;
   JsonArray *arr;
   guint i, j;
 
-  if ((tables = query_json (conn, tables_sql, error)) == NULL ||
-      (fks = query_json (conn, fks_sql, error)) == NULL ||
-      (funcs = query_json (conn, funcs_sql, error)) == NULL ||
-      (schemas = query_json (conn, schemas_sql, error)) == NULL)
+  if ((tables = query_json (conn, tables_sql, param, error)) == NULL ||
+      (fks = query_json (conn, fks_sql, param, error)) == NULL ||
+      (funcs = query_json (conn, funcs_sql, param, error)) == NULL ||
+      (schemas = query_json (conn, schemas_sql, param, error)) == NULL)
     return NULL;
 
   cache = g_new0 (SlrCache, 1);
   cache->ref_count = 1;
+  cache->schemas_text = g_strjoinv (", ", exposed);
+  cache->schemas = g_steal_pointer (&exposed);
   cache->tables = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   cache->table_list = g_ptr_array_new_with_free_func (table_free);
   cache->fks = g_ptr_array_new_with_free_func (fk_free);

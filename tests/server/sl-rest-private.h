@@ -229,6 +229,8 @@ typedef struct
   GPtrArray  *func_list;    /* SlrFunc* sorted */
   GHashTable *schema_comments; /* schema → comment */
   char       *pg_version;
+  char      **schemas;      /* exposed (db-schemas), in order; first = default */
+  char       *schemas_text; /* the same joined with ", " (PGRST106's hint) */
 } SlrCache;
 
 SlrCache   *slr_cache_load           (PGconn      *conn,
@@ -252,8 +254,16 @@ const char *slr_cache_suggest_table  (SlrCache    *cache,
 double      slr_similarity           (const char  *a,
                                       const char  *b);
 
-/* The schemas exposed, in order (first is the default). */
-extern const char * const slr_exposed_schemas[];
+/* The configured db-schemas, like PGRST_DB_SCHEMAS: a comma-separated
+ * list, set before sl_rest_register(); NULL restores the default
+ * "public, graphql_public". As with PostgREST's in-database configuration
+ * (db-config), `ALTER ROLE authenticator SET pgrst.db_schemas = '…'` takes
+ * precedence; it is read on every schema cache load (NOTIFY pgrst). FALSE
+ * when @list names no schema. */
+gboolean    slr_set_db_schemas       (const char  *list);
+/* Splits a db-schemas list: trimmed, empty entries and duplicates skipped,
+ * surrounding double quotes removed. NULL when nothing is left. */
+char      **slr_parse_db_schemas     (const char  *list);
 
 /* -------------------------------------------------------------- OpenAPI */
 

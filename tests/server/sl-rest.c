@@ -3106,24 +3106,6 @@ rest_handler (SlRequest  *req,
       return;
     }
 
-  /* schema */
-  profile = sl_request_get_header (req, writes ? "Content-Profile" : "Accept-Profile");
-  if (profile != NULL && *profile != '\0')
-    {
-      if (!g_strv_contains (slr_exposed_schemas, profile))
-        {
-          g_autofree char *message = g_strdup_printf ("Invalid schema: %s", profile);
-          g_autoptr(SlrError) e = slr_error_new (406, "PGRST106", message, NULL,
-                                                 "Only the following schemas are exposed: public, graphql_public");
-          respond_error (resp, e, c.head);
-          return;
-        }
-      c.schema = profile;
-      c.profile_given = TRUE;
-    }
-  else
-    c.schema = slr_exposed_schemas[0];
-
   c.cache = state_get_cache (st);
   if (c.cache == NULL)
     {
@@ -3132,6 +3114,26 @@ rest_handler (SlRequest  *req,
       respond_error (resp, e, c.head);
       return;
     }
+
+  /* schema: one of db-schemas (read with the schema cache) */
+  profile = sl_request_get_header (req, writes ? "Content-Profile" : "Accept-Profile");
+  if (profile != NULL && *profile != '\0')
+    {
+      if (!g_strv_contains ((const char * const *) c.cache->schemas, profile))
+        {
+          g_autofree char *message = g_strdup_printf ("Invalid schema: %s", profile);
+          g_autofree char *hint = g_strdup_printf ("Only the following schemas are exposed: %s",
+                                                   c.cache->schemas_text);
+          g_autoptr(SlrError) e = slr_error_new (406, "PGRST106", message, NULL, hint);
+          respond_error (resp, e, c.head);
+          ctx_clear (&c);
+          return;
+        }
+      c.schema = profile;
+      c.profile_given = TRUE;
+    }
+  else
+    c.schema = c.cache->schemas[0];
   parse_prefer (&c);
 
   sub = req->subpath ? req->subpath : "";
@@ -3262,7 +3264,8 @@ listener_thread (gpointer data)
         }
       while ((n = PQnotifies (conn)) != NULL)
         {
-          if (n->extra == NULL || n->extra[0] == '\0' || g_str_equal (n->extra, "reload schema"))
+          if (n->extra == NULL || n->extra[0] == '\0' || g_str_equal (n->extra, "reload schema") ||
+              g_str_equal (n->extra, "reload config"))
             reload = TRUE;
           PQfreemem (n);
         }

@@ -552,8 +552,10 @@ test_representations (void)
     const char * const h[] = { "Accept-Profile", "private", NULL };
     g_autoptr(SupaTestResponse) r = get_h ("/countries", h);
     assert_error (r, 406, "PGRST106");
+    g_assert_cmpstr (json_object_get_string_member (obj (r), "message"), ==, "Invalid schema: private");
+    /* The demo seed exposes analytics (pgrst.db_schemas). */
     g_assert_cmpstr (json_object_get_string_member (obj (r), "hint"), ==,
-                     "Only the following schemas are exposed: public, graphql_public");
+                     "Only the following schemas are exposed: public, graphql_public, analytics");
   }
   {
     const char * const h[] = { "Accept-Profile", "public", NULL };
@@ -943,6 +945,146 @@ test_schema_reload (void)
   }
 }
 
+/* ----------------------------------------------------- exposed schemas */
+
+static const char *
+pgrst106_hint (void)
+{
+  static char *hint;
+  const char * const h[] = { "Accept-Profile", "no_such_schema", NULL };
+  g_autoptr(SupaTestResponse) r = get_h ("/", h);
+
+  assert_error (r, 406, "PGRST106");
+  g_free (hint);
+  hint = g_strdup (json_object_get_string_member (obj (r), "hint"));
+  return hint;
+}
+
+/* Waits until the PGRST106 hint (re-read with the schema cache) is @want. */
+static gboolean
+wait_for_hint (const char *want)
+{
+  for (int i = 0; i < 100; i++)
+    {
+      if (g_strcmp0 (pgrst106_hint (), want) == 0)
+        return TRUE;
+      g_usleep (50 * 1000);
+    }
+  g_test_message ("last hint: %s", pgrst106_hint ());
+  return FALSE;
+}
+
+static void
+test_exposed_schemas (void)
+{
+  /* analytics: readable by anon through RLS, 240 sites, FK embedding. */
+  {
+    const char * const h[] = { "Accept-Profile", "analytics", NULL };
+    g_autoptr(SupaTestResponse) r = get_h ("/sites?select=id,name&order=id.desc&limit=1", h);
+    JsonArray *a = rows (r);
+
+    g_assert_cmpuint (json_array_get_length (a), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (a, 0), "id"), ==, 240);
+    g_assert_cmpstr (supa_test_response_header (r, "Content-Profile"), ==, "analytics");
+  }
+  {
+    const char * const h[] = { "Accept-Profile", "analytics", NULL };
+    g_autoptr(SupaTestResponse) r = get_h ("/sites?select=id,domain&name=ilike.*lighthouse*", h);
+    JsonArray *a = rows (r);
+
+    g_assert_cmpuint (json_array_get_length (a), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (a, 0), "id"), ==, 231);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (a, 0), "domain"), ==,
+                     "lighthouse-coffee.example");
+  }
+  {
+    const char * const h[] = { "Accept-Profile", "analytics", "Prefer", "count=exact", NULL };
+    g_autoptr(SupaTestResponse) r = get_h ("/page_views?select=id,sites(name)&id=eq.1", h);
+    JsonArray *a = rows (r);
+    JsonObject *site = json_object_get_object_member (json_array_get_object_element (a, 0), "sites");
+
+    g_assert_nonnull (site);
+    g_assert_nonnull (json_object_get_string_member (site, "name"));
+  }
+  {
+    const char * const h[] = { "Accept-Profile", "analytics", "Prefer", "count=exact", NULL };
+    g_autoptr(SupaTestResponse) r = get_h ("/page_views?select=id&limit=1", h);
+    (void) rows (r);
+    g_assert_cmpstr (supa_test_response_header (r, "Content-Range"), ==, "0-0/600");
+  }
+  /* Tables of one schema are not found through another. */
+  {
+    g_autoptr(SupaTestResponse) r = get ("/sites");
+    assert_error (r, 404, "PGRST205");
+  }
+  /* anon may read but not write (RLS); the service role writes. */
+  {
+    const char * const h[] = { "Content-Profile", "analytics", NULL };
+    g_autoptr(SupaTestResponse) r = request ("POST", "/sites", K_ANON, NULL, h, NULL,
+                                             "{\"name\":\"Nope\",\"domain\":\"nope.example\"}");
+    g_assert_cmpuint (r->status, >=, 400);
+  }
+  {
+    const char * const h[] = { "Content-Profile", "analytics", "Prefer", "return=representation", NULL };
+    g_autoptr(SupaTestResponse) r = request ("POST", "/sites", K_SERVICE, NULL, h, NULL,
+                                             "{\"name\":\"Test Site\",\"domain\":\"test-site.example\"}");
+    g_assert_cmpuint (r->status, ==, 201);
+    g_assert_cmpstr (supa_test_response_header (r, "Content-Profile"), ==, "analytics");
+    sql ("DELETE FROM analytics.sites WHERE domain = 'test-site.example'");
+  }
+  /* The OpenAPI root of analytics describes its tables only. */
+  {
+    const char * const h[] = { "Accept-Profile", "analytics", NULL };
+    g_autoptr(SupaTestResponse) r = request ("GET", "/", K_SERVICE, NULL, h, NULL, NULL);
+    JsonObject *paths = json_object_get_object_member (obj (r), "paths");
+    JsonObject *defs = json_object_get_object_member (obj (r), "definitions");
+    JsonObject *site_id;
+
+    g_assert_true (json_object_has_member (paths, "/sites"));
+    g_assert_true (json_object_has_member (paths, "/page_views"));
+    g_assert_false (json_object_has_member (paths, "/countries"));
+    site_id = json_object_get_object_member (json_object_get_object_member (
+      json_object_get_object_member (defs, "page_views"), "properties"), "site_id");
+    g_assert_nonnull (strstr (json_object_get_string_member (site_id, "description"),
+                              "<fk table='sites' column='id'/>"));
+  }
+
+  /* db-schemas follows PostgREST's in-database configuration on a
+   * config reload: without it, the configured default is back. */
+  sql ("ALTER ROLE authenticator RESET pgrst.db_schemas; NOTIFY pgrst, 'reload config'");
+  g_assert_true (wait_for_hint ("Only the following schemas are exposed: public, graphql_public"));
+  {
+    const char * const h[] = { "Accept-Profile", "analytics", NULL };
+    g_autoptr(SupaTestResponse) r = get_h ("/sites", h);
+    assert_error (r, 406, "PGRST106");
+  }
+  sql ("ALTER ROLE authenticator SET pgrst.db_schemas = 'analytics, public'; NOTIFY pgrst, 'reload config'");
+  g_assert_true (wait_for_hint ("Only the following schemas are exposed: analytics, public"));
+  {
+    /* The first schema is the default. */
+    g_autoptr(SupaTestResponse) r = get ("/sites?select=id&id=eq.7");
+    g_assert_cmpuint (json_array_get_length (rows (r)), ==, 1);
+  }
+  sql ("ALTER ROLE authenticator SET pgrst.db_schemas = 'public, graphql_public, analytics'; NOTIFY pgrst, 'reload config'");
+  g_assert_true (wait_for_hint ("Only the following schemas are exposed: public, graphql_public, analytics"));
+}
+
+/* --db-schemas configures the list like PGRST_DB_SCHEMAS. */
+static void
+test_db_schemas_option (void)
+{
+  const char * const args[] = { "--db-schemas", " public , api,public,", NULL };
+  SupaTestServer *other = supa_test_server_start ("empty", args);
+  const char * const h[] = { "apikey", other->anon_key, "Accept-Profile", "x", NULL };
+  g_autoptr(SupaTestResponse) r = supa_test_request (other, "GET", "/rest/v1/", h, NULL, NULL, -1);
+
+  g_assert_cmpuint (r->status, ==, 406);
+  g_assert_nonnull (r->json);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (r->json), "hint"), ==,
+                   "Only the following schemas are exposed: public, api");
+  supa_test_server_stop (other);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -967,6 +1109,8 @@ main (int   argc,
   g_test_add_func ("/rest/rpc", test_rpc);
   g_test_add_func ("/rest/openapi", test_openapi);
   g_test_add_func ("/rest/schema-reload", test_schema_reload);
+  g_test_add_func ("/rest/exposed-schemas", test_exposed_schemas);
+  g_test_add_func ("/rest/db-schemas-option", test_db_schemas_option);
 
   status = g_test_run ();
   supa_test_server_stop (server);
