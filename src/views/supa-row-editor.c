@@ -25,8 +25,18 @@ typedef struct
   GtkMenuButton   *pick_button;
   GtkListBox      *pick_list;
   GtkSearchEntry  *pick_search;
+  GtkSpinner      *pick_spinner;
+  GtkLabel        *pick_status;
+  GtkLabel        *pick_placeholder;
   GCancellable    *pick_cancellable;
   gboolean         pick_loaded;
+  gboolean         pick_loading;
+  /* The referenced table as the server describes it (its text columns
+   * are searched); loaded once, NULL when that failed. */
+  GCancellable    *pick_schema_cancellable;
+  SupaTableInfo   *pick_table;
+  gboolean         pick_schema_done;
+  gboolean         pick_search_pending;
 } Field;
 
 struct _SupaRowEditor
@@ -59,6 +69,10 @@ field_free (Field *field)
   if (field->pick_cancellable != NULL)
     g_cancellable_cancel (field->pick_cancellable);
   g_clear_object (&field->pick_cancellable);
+  if (field->pick_schema_cancellable != NULL)
+    g_cancellable_cancel (field->pick_schema_cancellable);
+  g_clear_object (&field->pick_schema_cancellable);
+  g_clear_object (&field->pick_table);
   g_clear_object (&field->column);
   g_free (field);
 }
@@ -203,9 +217,11 @@ supa_row_editor_init (SupaRowEditor *self)
 
 /* --- foreign-key picker ------------------------------------------------- */
 
-/* The picker lists this many rows of the referenced table (ordered by the
- * key); its search filters them. Beyond that, type the key. */
+/* The picker shows at most this many rows of the referenced table, ordered
+ * by the referenced column; its search asks the server for matches. */
 #define PICK_LIMIT 200
+/* The search waits for a pause in typing before it asks (ms). */
+#define PICK_SEARCH_DELAY 250
 
 static char *
 pick_value_text (JsonNode *node)
@@ -247,6 +263,123 @@ pick_row_label (JsonObject *row,
   return g_string_free (label, FALSE);
 }
 
+/* Columns ilike can search: character types, not arrays (uuid, dates or
+ * enums would make PostgreSQL refuse the operator). */
+static gboolean
+column_is_text_like (SupaColumnInfo *column)
+{
+  static const char * const text_types[] = {
+    "text", "character varying", "character", "citext", "name", NULL
+  };
+  const char *type = supa_column_info_get_type_name (column);
+
+  return !supa_column_info_get_is_array (column) && !supa_column_info_get_is_json (column) &&
+         type != NULL && g_strv_contains (text_types, type);
+}
+
+/* Can @text be compared with eq to a column like @column without the
+ * server refusing the value? */
+static gboolean
+text_fits_column (SupaColumnInfo *column,
+                  const char     *text)
+{
+  const char *type = supa_column_info_get_type_name (column);
+
+  if (supa_column_info_get_is_array (column) || supa_column_info_get_is_json (column))
+    return FALSE;
+
+  switch (supa_column_info_get_kind (column))
+    {
+    case SUPA_COLUMN_KIND_INTEGER:
+      {
+        gint64 value;
+        return g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &value, NULL);
+      }
+    case SUPA_COLUMN_KIND_NUMBER:
+      {
+        char *end = NULL;
+
+        if (*text == '\0' || g_ascii_isspace (*text))
+          return FALSE;
+        g_ascii_strtod (text, &end);
+        return end != NULL && *end == '\0';
+      }
+    case SUPA_COLUMN_KIND_TEXT:
+      if (g_strcmp0 (type, "uuid") == 0)
+        return g_uuid_string_is_valid (text);
+      return column_is_text_like (column);
+    case SUPA_COLUMN_KIND_BOOLEAN:
+    case SUPA_COLUMN_KIND_JSON:
+    case SUPA_COLUMN_KIND_ARRAY:
+    case SUPA_COLUMN_KIND_ENUM:
+    default:
+      return FALSE;
+    }
+}
+
+/* `*text*` for ilike, with LIKE's own wildcards (and the escape
+ * character) escaped; PostgREST turns every `*` into `%`, so a `*` typed
+ * by the user can only be matched as any one character. */
+static char *
+ilike_contains_pattern (const char *text)
+{
+  GString *pattern = g_string_new ("*");
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      switch (*p)
+        {
+        case '%':
+        case '_':
+        case '\\':
+          g_string_append_c (pattern, '\\');
+          g_string_append_c (pattern, *p);
+          break;
+        case '*':
+          g_string_append_c (pattern, '_');
+          break;
+        default:
+          g_string_append_c (pattern, *p);
+        }
+    }
+  g_string_append_c (pattern, '*');
+  return g_string_free (pattern, FALSE);
+}
+
+static void
+pick_set_status (Field      *field,
+                 const char *text,
+                 gboolean    is_error)
+{
+  gtk_label_set_label (field->pick_status, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (field->pick_status), text != NULL);
+  if (is_error)
+    gtk_widget_add_css_class (GTK_WIDGET (field->pick_status), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (field->pick_status), "error");
+}
+
+static void
+pick_set_loading (Field    *field,
+                  gboolean  loading)
+{
+  field->pick_loading = loading;
+  gtk_spinner_set_spinning (field->pick_spinner, loading);
+  gtk_widget_set_visible (GTK_WIDGET (field->pick_spinner), loading);
+  /* "No matches" is an answer, not something to show while asking. */
+  gtk_widget_set_visible (GTK_WIDGET (field->pick_placeholder), !loading);
+}
+
+static void
+pick_clear_list (Field *field)
+{
+  GtkListBoxRow *row;
+
+  /* Rows only: the placeholder is a child of the list too. */
+  while ((row = gtk_list_box_get_row_at_index (field->pick_list, 0)) != NULL)
+    gtk_list_box_remove (field->pick_list, GTK_WIDGET (row));
+}
+
 static void
 pick_loaded_cb (GObject      *object,
                 GAsyncResult *result,
@@ -255,24 +388,21 @@ pick_loaded_cb (GObject      *object,
   Field *field = user_data;
   g_autoptr(SupaResult) res = NULL;
   g_autoptr(GError) error = NULL;
+  const char *search;
   const char *key_column;
   JsonNode *rows;
-  GtkWidget *child;
+  guint n = 0;
 
   res = supa_database_execute_finish (SUPA_DATABASE (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (field->pick_list))) != NULL)
-    gtk_list_box_remove (field->pick_list, child);
+  pick_set_loading (field, FALSE);
+  pick_clear_list (field);
 
   if (res == NULL)
     {
-      GtkWidget *label = gtk_label_new (error->message);
-
-      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-      gtk_widget_add_css_class (label, "error");
-      gtk_list_box_append (field->pick_list, label);
+      pick_set_status (field, error->message, TRUE);
       return;
     }
 
@@ -282,7 +412,8 @@ pick_loaded_cb (GObject      *object,
     {
       JsonArray *array = json_node_get_array (rows);
 
-      for (guint i = 0; i < json_array_get_length (array); i++)
+      n = json_array_get_length (array);
+      for (guint i = 0; i < n; i++)
         {
           JsonObject *row = json_array_get_object_element (array, i);
           g_autofree char *key = row != NULL ? pick_value_text (json_object_get_member (row, key_column)) : NULL;
@@ -304,52 +435,166 @@ pick_loaded_cb (GObject      *object,
           item = gtk_list_box_row_new ();
           gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (item), label);
           g_object_set_data_full (G_OBJECT (item), "supa-value", g_steal_pointer (&key), g_free);
-          g_object_set_data_full (G_OBJECT (item), "supa-text", g_utf8_casefold (text, -1), g_free);
           gtk_list_box_append (field->pick_list, item);
         }
     }
 
   field->pick_loaded = TRUE;
-  gtk_list_box_invalidate_filter (field->pick_list);
+  search = gtk_editable_get_text (GTK_EDITABLE (field->pick_search));
+  gtk_label_set_label (field->pick_placeholder,
+                       search != NULL && *search != '\0' ? _("No matches") : _("No rows"));
+  if (n >= PICK_LIMIT)
+    {
+      g_autofree char *text = NULL;
+
+      if (search != NULL && *search != '\0')
+        /* Translators: %d is the most rows the picker shows (200) */
+        text = g_strdup_printf (_("Showing the first %d matches — refine the search"), PICK_LIMIT);
+      else
+        /* Translators: %d is the most rows the picker shows (200) */
+        text = g_strdup_printf (_("Showing the first %d rows — search to find others"), PICK_LIMIT);
+      pick_set_status (field, text, FALSE);
+    }
+  else
+    pick_set_status (field, NULL, FALSE);
 }
 
+/* Adds to @group what matches @text: eq on the referenced column when
+ * @text is a value of its type, ilike on the referenced table's text
+ * columns. FALSE when nothing could match. */
+static gboolean
+pick_add_conditions (Field           *field,
+                     SupaFilterGroup *group,
+                     const char      *text)
+{
+  const char *key_column = supa_column_info_get_fk_column (field->column);
+  g_autofree char *pattern = ilike_contains_pattern (text);
+  gboolean any = FALSE;
+  gboolean key_searched = FALSE;
+
+  if (field->pick_table != NULL)
+    {
+      GListModel *columns = supa_table_info_get_columns (field->pick_table);
+
+      for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+        {
+          g_autoptr(SupaColumnInfo) column = g_list_model_get_item (columns, i);
+          const char *name = supa_column_info_get_name (column);
+
+          if (!column_is_text_like (column))
+            continue;
+          supa_filter_group_add_condition (group, name, "ilike", pattern);
+          any = TRUE;
+          if (g_strcmp0 (name, key_column) == 0)
+            key_searched = TRUE;
+        }
+    }
+
+  /* The referencing column has the referenced column's type. */
+  if (!key_searched && text_fits_column (field->column, text))
+    {
+      if (column_is_text_like (field->column))
+        supa_filter_group_add_condition (group, key_column, "ilike", pattern);
+      else
+        supa_filter_group_add_condition (group, key_column, "eq", text);
+      any = TRUE;
+    }
+
+  return any;
+}
+
+/* Lists the referenced table's rows matching the search (all when it is
+ * empty), replacing a request still under way. */
 static void
 pick_load (Field *field)
 {
   SupaRowEditor *self = field->editor_window;
   g_autoptr(SupaQuery) query = NULL;
+  g_autofree char *text = NULL;
 
   if (field->pick_cancellable != NULL)
     g_cancellable_cancel (field->pick_cancellable);
   g_clear_object (&field->pick_cancellable);
-  field->pick_cancellable = g_cancellable_new ();
-  field->pick_loaded = FALSE;
+  field->pick_search_pending = FALSE;
+
+  text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (field->pick_search))));
 
   query = supa_query_new (supa_column_info_get_fk_table (field->column));
   supa_query_set_schema (query, supa_table_info_get_schema (self->table));
   supa_query_select (query, NULL, SUPA_COUNT_NONE, FALSE);
+  if (*text != '\0')
+    {
+      g_autoptr(SupaFilterGroup) group = supa_filter_group_new (SUPA_FILTER_OR, FALSE);
+
+      if (!pick_add_conditions (field, group, text))
+        {
+          /* e.g. letters for an integer key of a table without text. */
+          pick_set_loading (field, FALSE);
+          pick_clear_list (field);
+          pick_set_status (field, NULL, FALSE);
+          gtk_label_set_label (field->pick_placeholder, _("No matches"));
+          return;
+        }
+      supa_query_add_group (query, group, NULL);
+    }
   supa_query_order (query, supa_column_info_get_fk_column (field->column), TRUE, SUPA_NULLS_DEFAULT, NULL);
   supa_query_limit (query, PICK_LIMIT, NULL);
 
+  field->pick_cancellable = g_cancellable_new ();
+  pick_set_loading (field, TRUE);
   /* Freed with the dialog, which the cancellable cancels: @field lives
    * as long as the request can answer. */
   supa_database_execute_async (self->database, query, field->pick_cancellable, pick_loaded_cb, field);
 }
 
-static gboolean
-pick_filter_func (GtkListBoxRow *row,
-                  gpointer       user_data)
+static void
+pick_schema_loaded_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
 {
   Field *field = user_data;
-  const char *search = gtk_editable_get_text (GTK_EDITABLE (field->pick_search));
-  const char *text = g_object_get_data (G_OBJECT (row), "supa-text");
-  g_autofree char *needle = NULL;
+  g_autoptr(SupaSchema) schema = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (text == NULL || search == NULL || *search == '\0')
-    return TRUE;
+  schema = supa_schema_load_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
 
-  needle = g_utf8_casefold (search, -1);
-  return strstr (text, needle) != NULL;
+  field->pick_schema_done = TRUE;
+  if (schema != NULL)
+    {
+      SupaTableInfo *table = supa_schema_lookup_table (schema, supa_column_info_get_fk_table (field->column));
+
+      g_set_object (&field->pick_table, table);
+    }
+  else
+    /* The search then only compares the key. */
+    g_debug ("Cannot describe the referenced table: %s", error->message);
+
+  if (field->pick_search_pending)
+    pick_load (field);
+}
+
+/* The referenced table's columns, to know which ones hold text. */
+static void
+pick_load_schema (Field *field)
+{
+  SupaRowEditor *self = field->editor_window;
+
+  if (field->pick_schema_cancellable != NULL)
+    return;
+
+  field->pick_schema_cancellable = g_cancellable_new ();
+  supa_schema_load_async (supa_database_get_client (self->database),
+                          supa_table_info_get_schema (self->table),
+                          field->pick_schema_cancellable,
+                          pick_schema_loaded_cb, field);
+}
+
+static GtkListBoxRow *
+pick_first_row (Field *field)
+{
+  return gtk_list_box_get_row_at_index (field->pick_list, 0);
 }
 
 static void
@@ -369,14 +614,64 @@ pick_row_activated_cb (GtkListBox    *list,
 static void
 pick_search_changed_cb (Field *field)
 {
-  gtk_list_box_invalidate_filter (field->pick_list);
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (field->pick_search));
+
+  /* Matching text columns needs their names: wait for them (once). */
+  if (text != NULL && *text != '\0' && !field->pick_schema_done)
+    {
+      if (field->pick_cancellable != NULL)
+        g_cancellable_cancel (field->pick_cancellable);
+      field->pick_search_pending = TRUE;
+      pick_set_loading (field, TRUE);
+      pick_load_schema (field);
+      return;
+    }
+
+  pick_load (field);
+}
+
+/* Enter in the search picks the first match, once it is the answer to
+ * what was typed. */
+static void
+pick_search_activate_cb (Field *field)
+{
+  GtkListBoxRow *row;
+
+  if (field->pick_loading || field->pick_search_pending)
+    return;
+
+  row = pick_first_row (field);
+  if (row != NULL)
+    pick_row_activated_cb (field->pick_list, row, field);
+}
+
+/* Down in the search moves to the list. */
+static gboolean
+pick_search_key_pressed_cb (GtkEventControllerKey *controller,
+                            guint                  keyval,
+                            guint                  keycode,
+                            GdkModifierType        state,
+                            Field                 *field)
+{
+  GtkListBoxRow *row;
+
+  if (keyval != GDK_KEY_Down && keyval != GDK_KEY_KP_Down)
+    return GDK_EVENT_PROPAGATE;
+
+  row = pick_first_row (field);
+  if (row == NULL)
+    return GDK_EVENT_PROPAGATE;
+
+  gtk_widget_grab_focus (GTK_WIDGET (row));
+  return GDK_EVENT_STOP;
 }
 
 static void
 pick_popover_show_cb (Field *field)
 {
-  if (!field->pick_loaded)
+  if (!field->pick_loaded && !field->pick_loading)
     pick_load (field);
+  pick_load_schema (field);
   gtk_widget_grab_focus (GTK_WIDGET (field->pick_search));
 }
 
@@ -385,26 +680,63 @@ build_picker (Field *field)
 {
   GtkWidget *popover = gtk_popover_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *search_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkEventController *keys;
   g_autofree char *tooltip = NULL;
 
   field->pick_search = GTK_SEARCH_ENTRY (gtk_search_entry_new ());
+  gtk_widget_set_name (GTK_WIDGET (field->pick_search), "pick-search");
+  gtk_widget_set_hexpand (GTK_WIDGET (field->pick_search), TRUE);
+  gtk_search_entry_set_search_delay (field->pick_search, PICK_SEARCH_DELAY);
   g_signal_connect_swapped (field->pick_search, "search-changed", G_CALLBACK (pick_search_changed_cb), field);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (field->pick_search));
+  g_signal_connect_swapped (field->pick_search, "activate", G_CALLBACK (pick_search_activate_cb), field);
+  keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (pick_search_key_pressed_cb), field);
+  gtk_widget_add_controller (GTK_WIDGET (field->pick_search), keys);
+  gtk_box_append (GTK_BOX (search_box), GTK_WIDGET (field->pick_search));
+
+  field->pick_spinner = GTK_SPINNER (gtk_spinner_new ());
+  gtk_widget_set_name (GTK_WIDGET (field->pick_spinner), "pick-spinner");
+  gtk_widget_set_visible (GTK_WIDGET (field->pick_spinner), FALSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (field->pick_spinner),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Loading"), -1);
+  gtk_box_append (GTK_BOX (search_box), GTK_WIDGET (field->pick_spinner));
+  gtk_box_append (GTK_BOX (box), search_box);
 
   field->pick_list = GTK_LIST_BOX (gtk_list_box_new ());
+  gtk_widget_set_name (GTK_WIDGET (field->pick_list), "pick-list");
   gtk_list_box_set_selection_mode (field->pick_list, GTK_SELECTION_NONE);
   gtk_list_box_set_activate_on_single_click (field->pick_list, TRUE);
-  gtk_list_box_set_filter_func (field->pick_list, pick_filter_func, field, NULL);
-  gtk_list_box_set_placeholder (field->pick_list, gtk_label_new (_("No rows")));
+  field->pick_placeholder = GTK_LABEL (gtk_label_new (_("No rows")));
+  gtk_widget_set_name (GTK_WIDGET (field->pick_placeholder), "pick-placeholder");
+  gtk_widget_add_css_class (GTK_WIDGET (field->pick_placeholder), "dim-label");
+  gtk_widget_set_margin_top (GTK_WIDGET (field->pick_placeholder), 12);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (field->pick_placeholder), 12);
+  gtk_widget_set_visible (GTK_WIDGET (field->pick_placeholder), FALSE);
+  gtk_list_box_set_placeholder (field->pick_list, GTK_WIDGET (field->pick_placeholder));
   g_signal_connect (field->pick_list, "row-activated", G_CALLBACK (pick_row_activated_cb), field);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), GTK_WIDGET (field->pick_list));
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), 240);
   gtk_scrolled_window_set_min_content_width (GTK_SCROLLED_WINDOW (scrolled), 260);
   gtk_box_append (GTK_BOX (box), scrolled);
+
+  field->pick_status = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_set_name (GTK_WIDGET (field->pick_status), "pick-status");
+  gtk_label_set_wrap (field->pick_status, TRUE);
+  gtk_label_set_xalign (field->pick_status, 0);
+  gtk_label_set_max_width_chars (field->pick_status, 40);
+  gtk_label_set_selectable (field->pick_status, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (field->pick_status), "caption");
+  gtk_widget_set_visible (GTK_WIDGET (field->pick_status), FALSE);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (field->pick_status));
+
   gtk_popover_set_child (GTK_POPOVER (popover), box);
   g_signal_connect_swapped (popover, "show", G_CALLBACK (pick_popover_show_cb), field);
+  /* Typing while the list has the focus goes on in the search. */
+  gtk_search_entry_set_key_capture_widget (field->pick_search, popover);
 
   field->pick_button = GTK_MENU_BUTTON (gtk_menu_button_new ());
   gtk_menu_button_set_icon_name (field->pick_button, "edit-find-symbolic");

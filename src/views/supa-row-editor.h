@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SupaRowEditor, supa_row_editor, SUPA, ROW_EDITOR, AdwWindow)
 
 /* A field per column of @table: type-aware inputs, a NULL switch for
- * nullable columns, a picker over the referenced table for foreign keys, and columns with a default left to the database until
+ * nullable columns, a picker searching the referenced table for foreign
+ * keys, and columns with a default left to the database until
  * the user types in them. "Insert" POSTs the row; on success the dialog
  * emits "inserted" (with the row the server returned, a JsonObject) and
  * closes, on failure it shows the server's message. */
@@ -40,9 +41,14 @@ JsonObject *supa_row_editor_dup_values (SupaRowEditor *self,
  * user leaves them untouched. */
 void       supa_row_editor_set_values (SupaRowEditor *self,
                                        JsonObject    *values);
-/* Opens the picker of the foreign-key column @column (a searchable list of
- * the referenced table's rows; activating one fills the field) and returns
- * its popover, or NULL when @column is no foreign key. */
+/* Opens the picker of the foreign-key column @column and returns its
+ * popover, or NULL when @column is no foreign key. The picker lists the
+ * first 200 rows of the referenced table by the referenced column; its
+ * search (after a 250 ms pause in typing) asks the server for rows whose
+ * referenced column equals the text (when it is a value of that type) or
+ * whose text columns contain it. Down moves to the list, Enter picks;
+ * picking fills the field. Widget names for tests: "pick-search",
+ * "pick-list", "pick-spinner", "pick-status", "pick-placeholder". */
 GtkWidget *supa_row_editor_open_picker (SupaRowEditor *self,
                                         const char    *column);
 /* Clicks "Insert". */
