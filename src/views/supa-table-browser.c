@@ -55,6 +55,18 @@ struct _SupaTableBrowser
   GWeakRef           last_cell;          /* the SupaCell clicked last */
   char              *error_text;
   guint              deleting;
+  gboolean           bulk_running;       /* a bulk update is under way */
+  GPtrArray         *sort_keys;          /* SortKey, primary first */
+  char              *schema_name;        /* the schema shown */
+  GHashTable        *session_schemas;    /* project URL → schema last chosen */
+  GCancellable      *schema_cancellable; /* the schema load under way */
+  GCancellable      *schema_parent;      /* the connection's, it follows */
+  gulong             schema_cancel_id;
+  gboolean           shift_click;        /* Shift held in the event being dispatched */
+  gboolean           syncing_sorter;
+  guint              forget_modifiers_id;
+  GtkLabel          *sort_label;
+  GtkWidget         *bulk_button;
 
   GtkWidget         *paned;
   SupaTableSidebar  *sidebar;
@@ -103,6 +115,9 @@ static void update_status  (SupaTableBrowser *self);
 static void open_table     (SupaTableBrowser *self,
                             SupaTableInfo    *table);
 static GPtrArray *selected_rows (SupaTableBrowser *self);
+static SupaCell  *dup_action_cell (SupaTableBrowser *self);
+static int        probe_compare_cb (gconstpointer a, gconstpointer b, gpointer user_data);
+static void       close_edit      (SupaTableBrowser *self);
 
 /* --- helpers ------------------------------------------------------------ */
 
@@ -174,6 +189,27 @@ can_edit (SupaTableBrowser *self)
   SupaTableInfo *table = current_table (self);
 
   return table != NULL && supa_table_info_get_updatable (table) && table_has_primary_key (table);
+}
+
+/* Production profiles confirm destructive work by typing the table name. */
+static gboolean
+confirm_by_typing (SupaTableBrowser *self)
+{
+  return self->profile != NULL && supa_profile_is_production (self->profile) &&
+         g_settings_get_boolean (self->settings, "confirm-production-by-typing");
+}
+
+/* A column name as `select=` takes it. */
+static char *
+quoted_column (const char *name)
+{
+  gboolean plain = name[0] != '\0' && !g_ascii_isdigit (name[0]);
+
+  for (const char *p = name; plain && *p != '\0'; p++)
+    plain = g_ascii_isalnum (*p) || *p == '_';
+  if (plain)
+    return g_strdup (name);
+  return g_strdup_printf ("\"%s\"", name);
 }
 
 static SupaQuery *
@@ -473,6 +509,25 @@ update_actions (SupaTableBrowser *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.count-exact",
                                  open && supa_row_model_get_count_is_estimate (self->model));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.copy", open && selected);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.sort-column", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.sort-add", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.clear-sort", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.bulk-update",
+                                 open && selected && !self->bulk_running && can_edit (self));
+  if (self->bulk_button != NULL)
+    {
+      const char *reason = self->model != NULL ? supa_row_model_get_read_only_reason (self->model) : NULL;
+
+      /* A disabled button still shows its tooltip: say why. */
+      if (open && !can_edit (self))
+        gtk_widget_set_tooltip_text (self->bulk_button,
+                                     reason != NULL && *reason != '\0' ? reason
+                                     : _("This relation cannot be updated: it has no primary key or takes no updates"));
+      else if (open && !selected)
+        gtk_widget_set_tooltip_text (self->bulk_button, _("Select rows to set a column on them (Ctrl+Shift+E)"));
+      else
+        gtk_widget_set_tooltip_text (self->bulk_button, _("Set a Column on the Selected Rows (Ctrl+Shift+E)"));
+    }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.details", open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.follow-fk", open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.duplicate",
@@ -481,50 +536,6 @@ update_actions (SupaTableBrowser *self)
   /* Views take no POST (the sidebar shows them read-only). */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.import",
                                  open && supa_table_info_get_insertable (table));
-}
-
-/* --- sorting ------------------------------------------------------------ */
-
-/* GTK 4.8 cannot tell which column a GtkColumnView sorts by, so each
- * column's sorter marks itself when asked to compare two probe objects:
- * the view's sorter only asks its primary column. */
-static int
-probe_compare_cb (gconstpointer a,
-                  gconstpointer b,
-                  gpointer      user_data)
-{
-  GtkColumnViewColumn *column = user_data;
-  SupaTableBrowser *self = g_object_get_data (G_OBJECT (column), "supa-browser");
-
-  if (self != NULL && self->probed_column == NULL)
-    self->probed_column = column;
-
-  return a == b ? GTK_ORDERING_EQUAL : GTK_ORDERING_SMALLER;
-}
-
-static void
-sorter_changed_cb (SupaTableBrowser *self)
-{
-  GtkSorter *sorter = gtk_column_view_get_sorter (self->column_view);
-  g_autofree char *sort = NULL;
-  GtkOrdering order;
-
-  if (self->model == NULL || sorter == NULL)
-    return;
-
-  self->probed_column = NULL;
-  order = gtk_sorter_compare (sorter, self->probe_a, self->probe_b);
-
-  if (self->probed_column != NULL && order != GTK_ORDERING_EQUAL)
-    {
-      SupaColumnInfo *info = g_object_get_data (G_OBJECT (self->probed_column), "supa-column");
-
-      sort = g_strdup_printf ("%s.%s", supa_column_info_get_name (info),
-                              order == GTK_ORDERING_SMALLER ? "asc" : "desc");
-    }
-
-  self->probed_column = NULL;
-  supa_row_model_set_sort (self->model, sort);
 }
 
 /* --- cell editing ------------------------------------------------------- */
@@ -894,6 +905,7 @@ row_menu_model (void)
   g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
   g_clear_object (&section);
   section = g_menu_new ();
+  g_menu_append (section, _("_Set Column on Selected Rows…"), "table.bulk-update");
   g_menu_append (section, _("De_lete Selected Rows"), "table.delete");
   g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
 
@@ -1009,6 +1021,27 @@ column_menu (SupaColumnInfo *column)
     g_menu_append (about, comment, "table.no-op");
   g_menu_append_section (menu, NULL, G_MENU_MODEL (about));
 
+  {
+    g_autoptr(GMenu) sorting = g_menu_new ();
+    g_autoptr(GMenuItem) item = NULL;
+    const char *name = supa_column_info_get_name (column);
+
+    item = g_menu_item_new (_("Sort _Ascending"), NULL);
+    g_menu_item_set_action_and_target_value (item, "table.sort-column", g_variant_new ("(sb)", name, TRUE));
+    g_menu_append_item (sorting, item);
+    g_clear_object (&item);
+    item = g_menu_item_new (_("Sort _Descending"), NULL);
+    g_menu_item_set_action_and_target_value (item, "table.sort-column", g_variant_new ("(sb)", name, FALSE));
+    g_menu_append_item (sorting, item);
+    g_clear_object (&item);
+    /* Shift+click on a header does the same. */
+    item = g_menu_item_new (_("Add to Sort or _Reverse It"), NULL);
+    g_menu_item_set_action_and_target (item, "table.sort-add", "s", name);
+    g_menu_append_item (sorting, item);
+    g_menu_append (sorting, _("_Clear Sort"), "table.clear-sort");
+    g_menu_append_section (menu, NULL, G_MENU_MODEL (sorting));
+  }
+
   hide = g_menu_item_new (_("_Hide Column"), NULL);
   g_menu_item_set_action_and_target (hide, "table.hide-column", "s", supa_column_info_get_name (column));
   g_menu_append_item (actions, hide);
@@ -1110,6 +1143,324 @@ build_columns (SupaTableBrowser *self,
     }
 
   gtk_drop_down_set_model (self->filter_column, G_LIST_MODEL (names));
+}
+
+/* --- sorting ------------------------------------------------------------ */
+
+/* The order is a list of keys kept here, primary first, because GTK 4.8's
+ * GtkColumnViewSorter cannot tell its secondary columns (that API is
+ * 4.10), nor whether Shift was held. Only its primary column can be read:
+ * each column's sorter marks itself when asked to compare two probe
+ * objects, and the view's sorter asks its primary column first.
+ *
+ * A header click makes the clicked column GTK's primary one (toggling
+ * its direction when it already was). Shift is caught by a capture-phase
+ * legacy controller on the column view that notes the modifiers of every
+ * button event before the header's own gesture sees it, and forgets them
+ * from a high-priority idle once the event has been dispatched: the
+ * sorter's "changed" is emitted synchronously inside the header's
+ * handler, so when it fires the note belongs to that very click. With
+ * Shift the clicked column is appended to the keys (or its direction
+ * toggled) and the view's sorter is set back to the primary key so the
+ * arrow stays on it; without Shift the click's column replaces the list.
+ * The keyboard gets the same through table.sort-add (Ctrl+Shift+S on a
+ * cell, or the header menu). */
+
+typedef struct
+{
+  char     *column;
+  gboolean  ascending;
+} SortKey;
+
+static void
+sort_key_free (SortKey *key)
+{
+  g_free (key->column);
+  g_free (key);
+}
+
+static int
+find_sort_key (SupaTableBrowser *self,
+               const char       *column)
+{
+  for (guint i = 0; i < self->sort_keys->len; i++)
+    {
+      SortKey *key = g_ptr_array_index (self->sort_keys, i);
+
+      if (g_str_equal (key->column, column))
+        return (int) i;
+    }
+  return -1;
+}
+
+static void
+add_sort_key (SupaTableBrowser *self,
+              const char       *column,
+              gboolean          ascending)
+{
+  SortKey *key = g_new0 (SortKey, 1);
+
+  key->column = g_strdup (column);
+  key->ascending = ascending;
+  g_ptr_array_add (self->sort_keys, key);
+}
+
+static GtkColumnViewColumn *
+find_view_column (SupaTableBrowser *self,
+                  const char       *name)
+{
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      SupaColumnInfo *info = g_object_get_data (G_OBJECT (column), "supa-column");
+
+      if (info != NULL && g_strcmp0 (supa_column_info_get_name (info), name) == 0)
+        return column;
+    }
+
+  return NULL;
+}
+
+/* The headers number the keys when there are several ("name · text ↑1");
+ * the status bar spells the order out. */
+static void
+show_sort (SupaTableBrowser *self)
+{
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      SupaColumnInfo *info = g_object_get_data (G_OBJECT (column), "supa-column");
+      g_autofree char *title = NULL;
+      int index;
+
+      if (info == NULL)
+        continue;
+      title = column_title (info);
+      index = find_sort_key (self, supa_column_info_get_name (info));
+      if (index >= 0 && self->sort_keys->len > 1)
+        {
+          SortKey *key = g_ptr_array_index (self->sort_keys, index);
+          g_autofree char *numbered = g_strdup_printf ("%s %s%d", title, key->ascending ? "↑" : "↓", index + 1);
+
+          gtk_column_view_column_set_title (column, numbered);
+        }
+      else
+        gtk_column_view_column_set_title (column, title);
+    }
+
+  for (guint i = 0; i < self->sort_keys->len; i++)
+    {
+      SortKey *key = g_ptr_array_index (self->sort_keys, i);
+
+      if (i > 0)
+        g_string_append (text, ", ");
+      g_string_append_printf (text, "%s %s", key->column, key->ascending ? "↑" : "↓");
+    }
+
+  if (text->len > 0)
+    {
+      g_autofree char *label = NULL;
+
+      /* Translators: the grid's order, %s is e.g. "continent ↑, name ↓" */
+      label = g_strdup_printf (_("Sorted by %s"), text->str);
+      gtk_label_set_label (self->sort_label, label);
+    }
+  else
+    gtk_label_set_label (self->sort_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->sort_label), text->len > 0);
+}
+
+/* Sends the keys to the model (which appends the key as tie-breaker). */
+static void
+apply_sort (SupaTableBrowser *self)
+{
+  g_autoptr(GString) sort = g_string_new (NULL);
+
+  for (guint i = 0; i < self->sort_keys->len; i++)
+    {
+      SortKey *key = g_ptr_array_index (self->sort_keys, i);
+      g_autofree char *column = quoted_column (key->column);
+
+      if (i > 0)
+        g_string_append_c (sort, ',');
+      g_string_append_printf (sort, "%s.%s", column, key->ascending ? "asc" : "desc");
+    }
+
+  show_sort (self);
+  if (self->model != NULL)
+    {
+      close_edit (self);
+      supa_row_model_set_sort (self->model, sort->len > 0 ? sort->str : NULL);
+    }
+}
+
+/* Makes the view's sorter show the primary key (its arrow), without
+ * reacting to the change it causes. */
+static void
+sync_view_sorter (SupaTableBrowser *self)
+{
+  GtkColumnViewColumn *column = NULL;
+  SortKey *primary = self->sort_keys->len > 0 ? g_ptr_array_index (self->sort_keys, 0) : NULL;
+
+  if (primary != NULL)
+    column = find_view_column (self, primary->column);
+
+  self->syncing_sorter = TRUE;
+  gtk_column_view_sort_by_column (self->column_view, column,
+                                  primary == NULL || primary->ascending ? GTK_SORT_ASCENDING : GTK_SORT_DESCENDING);
+  self->syncing_sorter = FALSE;
+}
+
+/* Adds @column as the last key, or toggles its direction when it is one. */
+static void
+add_or_toggle_sort_key (SupaTableBrowser *self,
+                        const char       *column)
+{
+  int index = find_sort_key (self, column);
+
+  if (index >= 0)
+    {
+      SortKey *key = g_ptr_array_index (self->sort_keys, index);
+
+      key->ascending = !key->ascending;
+    }
+  else
+    add_sort_key (self, column, TRUE);
+
+  sync_view_sorter (self);
+  apply_sort (self);
+}
+
+static int
+probe_compare_cb (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
+{
+  GtkColumnViewColumn *column = user_data;
+  SupaTableBrowser *self = g_object_get_data (G_OBJECT (column), "supa-browser");
+
+  if (self != NULL && self->probed_column == NULL)
+    self->probed_column = column;
+
+  return a == b ? GTK_ORDERING_EQUAL : GTK_ORDERING_SMALLER;
+}
+
+static void
+sorter_changed_cb (SupaTableBrowser *self)
+{
+  GtkSorter *sorter = gtk_column_view_get_sorter (self->column_view);
+  SupaColumnInfo *info = NULL;
+  GtkOrdering order;
+
+  if (self->model == NULL || sorter == NULL || self->syncing_sorter)
+    return;
+
+  self->probed_column = NULL;
+  order = gtk_sorter_compare (sorter, self->probe_a, self->probe_b);
+  if (self->probed_column != NULL && order != GTK_ORDERING_EQUAL)
+    info = g_object_get_data (G_OBJECT (self->probed_column), "supa-column");
+  self->probed_column = NULL;
+
+  if (info != NULL && self->shift_click && self->sort_keys->len > 0)
+    {
+      add_or_toggle_sort_key (self, supa_column_info_get_name (info));
+      return;
+    }
+
+  g_ptr_array_set_size (self->sort_keys, 0);
+  if (info != NULL)
+    add_sort_key (self, supa_column_info_get_name (info), order == GTK_ORDERING_SMALLER);
+  apply_sort (self);
+}
+
+static gboolean
+forget_modifiers_cb (gpointer user_data)
+{
+  SupaTableBrowser *self = user_data;
+
+  self->shift_click = FALSE;
+  self->forget_modifiers_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+column_view_event_cb (GtkEventControllerLegacy *controller,
+                      GdkEvent                 *event,
+                      SupaTableBrowser         *self)
+{
+  GdkEventType type = gdk_event_get_event_type (event);
+
+  if (type == GDK_BUTTON_PRESS || type == GDK_BUTTON_RELEASE ||
+      type == GDK_TOUCH_BEGIN || type == GDK_TOUCH_END)
+    {
+      self->shift_click = (gdk_event_get_modifier_state (event) & GDK_SHIFT_MASK) != 0;
+      if (self->forget_modifiers_id == 0)
+        self->forget_modifiers_id = g_idle_add_full (G_PRIORITY_HIGH, forget_modifiers_cb, self, NULL);
+    }
+
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+sort_add_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+  const char *column = g_variant_get_string (parameter, NULL);
+
+  if (self->model == NULL)
+    return;
+
+  /* "" from the keyboard: the focused (or last clicked) cell's column. */
+  if (*column == '\0')
+    {
+      g_autoptr(SupaCell) cell = dup_action_cell (self);
+
+      if (cell == NULL)
+        return;
+      column = supa_column_info_get_name (supa_cell_get_column (cell));
+    }
+
+  if (find_view_column (self, column) == NULL)
+    return;
+  add_or_toggle_sort_key (self, column);
+}
+
+static void
+sort_column_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+  const char *column = NULL;
+  gboolean ascending = TRUE;
+
+  g_variant_get (parameter, "(&sb)", &column, &ascending);
+  if (self->model == NULL || find_view_column (self, column) == NULL)
+    return;
+
+  g_ptr_array_set_size (self->sort_keys, 0);
+  add_sort_key (self, column, ascending);
+  sync_view_sorter (self);
+  apply_sort (self);
+}
+
+static void
+clear_sort_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+
+  g_ptr_array_set_size (self->sort_keys, 0);
+  sync_view_sorter (self);
+  apply_sort (self);
 }
 
 /* --- row details -------------------------------------------------------- */
@@ -1311,6 +1662,8 @@ clear_table (SupaTableBrowser *self)
   g_clear_object (&self->details_row);
   /* After the model is gone, so the sorter's "changed" reaches nothing. */
   remove_columns (self);
+  g_ptr_array_set_size (self->sort_keys, 0);
+  show_sort (self);
   show_error (self, NULL);
   gtk_label_set_label (self->filter_error, "");
   gtk_widget_set_visible (GTK_WIDGET (self->filter_error), FALSE);
@@ -1448,15 +1801,127 @@ schema_loaded_cb (GObject      *object,
     gtk_stack_set_visible_child_name (self->stack, "overview");
 }
 
+/* Cancels the schema load under way, if any. */
+static void
+drop_schema_load (SupaTableBrowser *self)
+{
+  if (self->schema_cancel_id != 0)
+    g_cancellable_disconnect (self->schema_parent, self->schema_cancel_id);
+  self->schema_cancel_id = 0;
+  g_clear_object (&self->schema_parent);
+  if (self->schema_cancellable != NULL)
+    g_cancellable_cancel (self->schema_cancellable);
+  g_clear_object (&self->schema_cancellable);
+}
+
 static void
 load_schema (SupaTableBrowser *self)
 {
   if (self->client == NULL)
     return;
 
+  /* A newer choice of schema wins over a load still under way. */
+  drop_schema_load (self);
+  self->schema_cancellable = g_cancellable_new ();
+  if (self->cancellable != NULL)
+    {
+      self->schema_parent = g_object_ref (self->cancellable);
+      self->schema_cancel_id = g_cancellable_connect (self->schema_parent, G_CALLBACK (g_cancellable_cancel),
+                                                      g_object_ref (self->schema_cancellable), g_object_unref);
+    }
+
   supa_table_sidebar_set_loading (self->sidebar, TRUE);
-  supa_schema_load_async (self->client, "public", self->cancellable,
-                          schema_loaded_cb, g_object_ref (self));
+  supa_schema_load_async (self->client, self->schema_name != NULL ? self->schema_name : "public",
+                          self->schema_cancellable, schema_loaded_cb, g_object_ref (self));
+}
+
+/* graphql_public is where Supabase exposes pg_graphql's one function; it
+ * holds no data of the project, so it is offered only when it is all
+ * there is. */
+static gboolean
+schema_is_internal (const char *name)
+{
+  return g_strcmp0 (name, "graphql_public") == 0;
+}
+
+static void
+schemas_listed_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(SupaTableBrowser) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) listed = supa_schema_list_exposed_finish (result, &error);
+  g_autoptr(GPtrArray) usable = g_ptr_array_new ();
+  const char *remembered = NULL;
+  const char *current;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->client == NULL ||
+      (SupaClient *) object != self->client)
+    return;
+
+  if (listed == NULL)
+    {
+      g_autofree char *message = describe_error (error);
+
+      /* Never an empty sidebar: show the default schema, and say so. */
+      g_ptr_array_add (usable, (gpointer) "public");
+      supa_table_sidebar_set_schema_note (self->sidebar,
+                                          _("Other schemas could not be listed; showing “public”."),
+                                          message);
+    }
+  else
+    {
+      for (guint i = 0; listed[i] != NULL; i++)
+        if (!schema_is_internal (listed[i]))
+          g_ptr_array_add (usable, listed[i]);
+      if (usable->len == 0)
+        g_ptr_array_add (usable, listed[0]);
+      supa_table_sidebar_set_schema_note (self->sidebar, NULL, NULL);
+    }
+
+  /* The schema chosen earlier in this session, if still exposed; else
+   * the server's default. */
+  if (self->session_schemas != NULL)
+    remembered = g_hash_table_lookup (self->session_schemas, supa_client_get_url (self->client));
+  current = g_ptr_array_index (usable, 0);
+  for (guint i = 0; remembered != NULL && i < usable->len; i++)
+    if (g_str_equal (g_ptr_array_index (usable, i), remembered))
+      current = remembered;
+
+  set_str (&self->schema_name, current);
+  g_ptr_array_add (usable, NULL);
+  supa_table_sidebar_set_schemas (self->sidebar, (const char * const *) usable->pdata, self->schema_name);
+  load_schema (self);
+}
+
+static void
+list_schemas (SupaTableBrowser *self)
+{
+  supa_table_sidebar_set_loading (self->sidebar, TRUE);
+  supa_schema_list_exposed_async (self->client, self->cancellable, schemas_listed_cb, g_object_ref (self));
+}
+
+static void
+schema_selected_cb (SupaTableBrowser *self,
+                    const char       *schema)
+{
+  if (self->client == NULL || g_strcmp0 (schema, self->schema_name) == 0)
+    return;
+
+  set_str (&self->schema_name, schema);
+  if (self->session_schemas == NULL)
+    self->session_schemas = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_replace (self->session_schemas, g_strdup (supa_client_get_url (self->client)), g_strdup (schema));
+
+  /* The open table belongs to the old schema. */
+  clear_table (self);
+  g_clear_object (&self->schema);
+  adw_bin_set_child (self->functions_bin, NULL);
+  supa_table_sidebar_set_tables (self->sidebar, NULL);
+  gtk_stack_set_visible_child_name (self->stack, "overview");
+  update_actions (self);
+  load_schema (self);
 }
 
 static void
@@ -1573,8 +2038,9 @@ typedef struct
   GError           *error;
 } DeleteJob;
 
-/* Rows per DELETE request: keeps the URL well under proxies' limits. */
-#define DELETE_BATCH 100
+/* Rows per DELETE or bulk PATCH request: keeps the URL (uuid keys take
+ * ~40 bytes each) well under the 8 KiB many proxies allow. */
+#define KEY_BATCH 100
 
 static void delete_next (DeleteJob *job);
 
@@ -1649,17 +2115,17 @@ key_text (JsonNode *node)
     }
 }
 
-/* Adds to @query a filter matching rows @from to @to (exclusive) of the
- * job by key: `pk=in.(…)` for a single-column key, else
- * `or=(and(a.eq.1,b.eq.2),…)`. */
+/* Adds to @query a filter matching @rows @from to @to (exclusive) by
+ * key: `pk=in.(…)` for a single-column key, else
+ * `or=(and(a.eq.1,b.eq.2),…)`. Deletes and bulk updates share it. */
 static gboolean
-filter_batch (DeleteJob  *job,
-              SupaQuery  *query,
-              guint       from,
-              guint       to,
-              GError    **error)
+filter_batch (SupaTableInfo  *table,
+              GPtrArray      *rows,
+              SupaQuery      *query,
+              guint           from,
+              guint           to,
+              GError        **error)
 {
-  SupaTableInfo *table = current_table (job->self);
   const char * const *pk = supa_table_info_get_primary_key (table);
   g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(SupaFilterGroup) any = supa_filter_group_new (SUPA_FILTER_OR, FALSE);
@@ -1668,13 +2134,13 @@ filter_batch (DeleteJob  *job,
   if (n_pk == 0)
     {
       g_set_error_literal (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
-                           _("Rows of a relation without a primary key cannot be deleted here"));
+                           _("Rows of a relation without a primary key cannot be changed here"));
       return FALSE;
     }
 
   for (guint r = from; r < to; r++)
     {
-      SupaRow *row = g_ptr_array_index (job->rows, r);
+      SupaRow *row = g_ptr_array_index (rows, r);
       g_autoptr(SupaFilterGroup) all = supa_filter_group_new (SUPA_FILTER_AND, FALSE);
 
       for (guint k = 0; k < n_pk; k++)
@@ -1718,10 +2184,10 @@ delete_next (DeleteJob *job)
       return;
     }
 
-  end = MIN (job->next + DELETE_BATCH, job->rows->len);
+  end = MIN (job->next + KEY_BATCH, job->rows->len);
   query = new_query (self);
   supa_query_delete (query, SUPA_COUNT_NONE);
-  if (!filter_batch (job, query, job->next, end, &job->error))
+  if (!filter_batch (current_table (self), job->rows, query, job->next, end, &job->error))
     {
       delete_job_finish (job);
       return;
@@ -1819,8 +2285,7 @@ delete_action (GtkWidget  *widget,
   g_object_set_data_full (G_OBJECT (dialog), "supa-rows", g_ptr_array_ref (rows), (GDestroyNotify) g_ptr_array_unref);
   g_object_set_data_full (G_OBJECT (dialog), "supa-table-name", g_strdup (name), g_free);
 
-  if (self->profile != NULL && supa_profile_is_production (self->profile) &&
-      g_settings_get_boolean (self->settings, "confirm-production-by-typing"))
+  if (confirm_by_typing (self))
     {
       GtkWidget *entry = gtk_entry_new ();
       g_autofree char *body = NULL;
@@ -1838,6 +2303,617 @@ delete_action (GtkWidget  *widget,
 
   g_signal_connect_object (dialog, "response", G_CALLBACK (delete_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* --- bulk update -------------------------------------------------------- */
+
+/* The state of one "Set Column" dialog; it lives as long as its window
+ * (data on the window object), requests in flight hold a window ref. */
+typedef struct
+{
+  SupaTableBrowser *self;
+  SupaDatabase     *database;
+  SupaTableInfo    *table;
+  GPtrArray        *rows;          /* SupaRow: the selection when opened */
+  GPtrArray        *columns;       /* SupaColumnInfo: the ones offered */
+  GCancellable     *cancellable;
+  GCancellable     *table_cancellable;
+  gulong            table_cancel_id;
+
+  GtkWindow        *window;
+  GtkLabel         *heading;
+  GtkDropDown      *column_dropdown;
+  AdwBin           *editor_bin;
+  SupaValueEditor  *editor;
+  GtkCheckButton   *null_check;
+  GtkEntry         *confirm_entry;
+  GtkProgressBar   *progress;
+  GtkLabel         *report;
+  GtkButton        *apply_button;
+  GtkButton        *cancel_button;
+
+  JsonNode         *value;
+  char             *column_name;
+  GString          *failures;
+  guint             next;
+  guint             batch_start;
+  guint             batch;
+  guint             updated;
+  guint             failed;
+  guint             missing;
+  gboolean          running;
+  gboolean          closed;
+} BulkUpdate;
+
+/* FALSE once the browser is disposed (its widgets are gone) while a
+ * bulk update still finishes. */
+static gboolean
+browser_alive (SupaTableBrowser *self)
+{
+  return self->paned != NULL;
+}
+
+static void
+bulk_update_free (BulkUpdate *bulk)
+{
+  if (bulk->table_cancel_id != 0)
+    g_cancellable_disconnect (bulk->table_cancellable, bulk->table_cancel_id);
+  g_clear_object (&bulk->table_cancellable);
+  g_clear_object (&bulk->cancellable);
+  g_clear_object (&bulk->database);
+  g_clear_object (&bulk->table);
+  g_clear_pointer (&bulk->rows, g_ptr_array_unref);
+  g_clear_pointer (&bulk->columns, g_ptr_array_unref);
+  g_clear_pointer (&bulk->value, json_node_unref);
+  g_clear_pointer (&bulk->column_name, g_free);
+  if (bulk->failures != NULL)
+    g_string_free (bulk->failures, TRUE);
+  if (bulk->self != NULL)
+    {
+      bulk->self->bulk_running = FALSE;
+      if (browser_alive (bulk->self))
+        update_actions (bulk->self);
+    }
+  g_clear_object (&bulk->self);
+  g_free (bulk);
+}
+
+static SupaColumnInfo *
+bulk_selected_column (BulkUpdate *bulk)
+{
+  guint index = gtk_drop_down_get_selected (bulk->column_dropdown);
+
+  return index < bulk->columns->len ? g_ptr_array_index (bulk->columns, index) : NULL;
+}
+
+static void
+bulk_update_sensitivity (BulkUpdate *bulk)
+{
+  gboolean confirmed = TRUE;
+
+  if (bulk->closed)
+    return;
+
+  if (bulk->confirm_entry != NULL)
+    confirmed = g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (bulk->confirm_entry)),
+                           supa_table_info_get_name (bulk->table)) == 0;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (bulk->apply_button),
+                            !bulk->running && confirmed && bulk_selected_column (bulk) != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (bulk->column_dropdown), !bulk->running);
+  gtk_widget_set_sensitive (GTK_WIDGET (bulk->null_check), !bulk->running);
+  if (bulk->editor != NULL)
+    gtk_widget_set_sensitive (GTK_WIDGET (bulk->editor),
+                              !bulk->running && !gtk_check_button_get_active (bulk->null_check));
+  if (bulk->confirm_entry != NULL)
+    gtk_widget_set_sensitive (GTK_WIDGET (bulk->confirm_entry), !bulk->running);
+}
+
+static void
+bulk_show_report (BulkUpdate *bulk,
+                  const char *text,
+                  gboolean    is_error)
+{
+  if (bulk->closed)
+    return;
+
+  gtk_label_set_label (bulk->report, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (bulk->report), text != NULL);
+  if (is_error)
+    gtk_widget_add_css_class (GTK_WIDGET (bulk->report), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (bulk->report), "error");
+}
+
+static void bulk_apply_cb (BulkUpdate *bulk);
+
+static void
+bulk_column_changed_cb (BulkUpdate *bulk)
+{
+  SupaColumnInfo *column = bulk_selected_column (bulk);
+  g_autofree char *heading = NULL;
+  g_autofree char *apply = NULL;
+
+  if (column == NULL)
+    return;
+
+  /* Translators: %s is a column name, %u a number of rows */
+  heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Set column “%s” on %u row", "Set column “%s” on %u rows",
+                                          bulk->rows->len),
+                             supa_column_info_get_name (column), bulk->rows->len);
+  gtk_label_set_label (bulk->heading, heading);
+
+  bulk->editor = SUPA_VALUE_EDITOR (supa_value_editor_new (column));
+  gtk_widget_set_name (GTK_WIDGET (bulk->editor), "bulk-value");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (bulk->editor),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("New value"), -1);
+  adw_bin_set_child (bulk->editor_bin, GTK_WIDGET (bulk->editor));
+  /* Enter in the value applies, as in the cell editor (the typed
+   * confirmation, when asked for, still has to match). */
+  g_signal_connect_swapped (bulk->editor, "activate", G_CALLBACK (bulk_apply_cb), bulk);
+
+  gtk_check_button_set_active (bulk->null_check, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (bulk->null_check), supa_column_info_get_nullable (column));
+  bulk_show_report (bulk, NULL, FALSE);
+
+  /* Translators: button of the bulk update dialog, %u a number of rows */
+  apply = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "_Update %u Row", "_Update %u Rows", bulk->rows->len),
+                           bulk->rows->len);
+  gtk_button_set_label (bulk->apply_button, apply);
+  bulk_update_sensitivity (bulk);
+}
+
+static void bulk_run_next (BulkUpdate *bulk);
+
+static void
+bulk_finish (BulkUpdate *bulk)
+{
+  SupaTableBrowser *self = bulk->self;
+  gboolean complete = bulk->failed == 0 && bulk->missing == 0 && bulk->updated == bulk->rows->len;
+  g_autoptr(GString) report = g_string_new (NULL);
+
+  bulk->running = FALSE;
+  self->bulk_running = FALSE;
+
+  /* The grid shows what the server has now, whatever happened. */
+  if (self->model != NULL && current_table (self) == bulk->table)
+    supa_row_model_reload (self->model);
+  if (browser_alive (self))
+    update_status (self);
+
+  if (complete)
+    {
+      if (!bulk->closed)
+        gtk_window_destroy (bulk->window);
+      return;
+    }
+
+  /* Translators: a bulk update's result; first %u rows updated, second the rows selected */
+  g_string_append_printf (report, g_dngettext (GETTEXT_PACKAGE, "Updated %u of %u row.", "Updated %u of %u rows.",
+                                               bulk->rows->len),
+                          bulk->updated, bulk->rows->len);
+  if (bulk->missing > 0)
+    {
+      g_string_append_c (report, '\n');
+      g_string_append_printf (report,
+                              /* Translators: %u is a number of rows */
+                              g_dngettext (GETTEXT_PACKAGE,
+                                           "%u row was not found: deleted meanwhile, or hidden by row level security.",
+                                           "%u rows were not found: deleted meanwhile, or hidden by row level security.",
+                                           bulk->missing),
+                              bulk->missing);
+    }
+  if (bulk->failures->len > 0)
+    g_string_append (report, bulk->failures->str);
+
+  bulk_show_report (bulk, report->str, TRUE);
+  if (browser_alive (self))
+    show_error (self, report->str);
+  if (!bulk->closed)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (bulk->progress), FALSE);
+      gtk_button_set_label (bulk->cancel_button, _("_Close"));
+      bulk_update_sensitivity (bulk);
+    }
+}
+
+static void
+bulk_record_failure (BulkUpdate   *bulk,
+                     guint         from,
+                     guint         to,
+                     const GError *error)
+{
+  g_autofree char *message = describe_error (error);
+
+  bulk->failed += to - from;
+  g_string_append_c (bulk->failures, '\n');
+  /* Translators: a failed batch of a bulk update: rows %u to %u of the
+   * selection (1-based), then the server's message */
+  g_string_append_printf (bulk->failures, _("Rows %u–%u were not updated: %s"), from + 1, to, message);
+}
+
+static void
+bulk_update_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GtkWindow) window = user_data;
+  BulkUpdate *bulk = g_object_get_data (G_OBJECT (window), "supa-bulk-update");
+  g_autoptr(SupaResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+
+  res = supa_database_execute_finish (SUPA_DATABASE (object), result, &error);
+  if (bulk == NULL)
+    return;
+
+  if (res == NULL)
+    bulk_record_failure (bulk, bulk->batch_start, bulk->batch_start + bulk->batch, error);
+  else
+    {
+      JsonNode *rows = supa_result_get_rows (res);
+      guint n = rows != NULL && JSON_NODE_HOLDS_ARRAY (rows) ? json_array_get_length (json_node_get_array (rows)) : 0;
+
+      bulk->updated += MIN (n, bulk->batch);
+      bulk->missing += bulk->batch - MIN (n, bulk->batch);
+    }
+
+  if (!bulk->closed)
+    gtk_progress_bar_set_fraction (bulk->progress, (double) bulk->next / MAX (1, bulk->rows->len));
+  bulk_run_next (bulk);
+}
+
+static void
+bulk_run_next (BulkUpdate *bulk)
+{
+  g_autoptr(SupaQuery) query = NULL;
+  g_autoptr(JsonObject) values = NULL;
+  g_autoptr(GString) returning = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  const char * const *pk = supa_table_info_get_primary_key (bulk->table);
+  guint end;
+
+  if (g_cancellable_is_cancelled (bulk->cancellable) && bulk->next < bulk->rows->len)
+    {
+      g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
+
+      bulk_record_failure (bulk, bulk->next, bulk->rows->len, cancelled);
+      bulk->next = bulk->rows->len;
+    }
+
+  if (bulk->next >= bulk->rows->len)
+    {
+      bulk_finish (bulk);
+      return;
+    }
+
+  end = MIN (bulk->next + KEY_BATCH, bulk->rows->len);
+  bulk->batch_start = bulk->next;
+  bulk->batch = end - bulk->next;
+  bulk->next = end;
+
+  values = json_object_new ();
+  json_object_set_member (values, bulk->column_name, json_node_copy (bulk->value));
+
+  query = supa_query_new (supa_table_info_get_name (bulk->table));
+  supa_query_set_schema (query, supa_table_info_get_schema (bulk->table));
+  supa_query_update (query, values, SUPA_COUNT_NONE);
+  /* Only the keys come back: enough to count the rows really updated. */
+  for (guint i = 0; pk != NULL && pk[i] != NULL; i++)
+    {
+      g_autofree char *name = quoted_column (pk[i]);
+
+      if (i > 0)
+        g_string_append_c (returning, ',');
+      g_string_append (returning, name);
+    }
+  supa_query_returning (query, returning->str);
+
+  if (!filter_batch (bulk->table, bulk->rows, query, bulk->batch_start, end, &error))
+    {
+      bulk_record_failure (bulk, bulk->batch_start, end, error);
+      bulk_run_next (bulk);
+      return;
+    }
+
+  supa_database_execute_async (bulk->database, query, bulk->cancellable,
+                               bulk_update_cb, g_object_ref (bulk->window));
+}
+
+static void
+bulk_apply_cb (BulkUpdate *bulk)
+{
+  SupaColumnInfo *column = bulk_selected_column (bulk);
+  g_autoptr(GError) error = NULL;
+  JsonNode *value;
+
+  if (bulk->running || column == NULL || bulk->next > 0)
+    return;
+  if (!gtk_widget_get_sensitive (GTK_WIDGET (bulk->apply_button)))
+    return;
+
+  if (gtk_check_button_get_active (bulk->null_check))
+    value = json_node_new (JSON_NODE_NULL);
+  else
+    value = supa_value_editor_get_value (bulk->editor, &error);
+  if (value == NULL)
+    {
+      bulk_show_report (bulk, error->message, TRUE);
+      return;
+    }
+
+  g_clear_pointer (&bulk->value, json_node_unref);
+  bulk->value = value;
+  g_free (bulk->column_name);
+  bulk->column_name = g_strdup (supa_column_info_get_name (column));
+  bulk->running = TRUE;
+  bulk->self->bulk_running = TRUE;
+  if (browser_alive (bulk->self))
+    update_actions (bulk->self);
+  bulk_show_report (bulk, NULL, FALSE);
+  gtk_progress_bar_set_fraction (bulk->progress, 0.0);
+  gtk_widget_set_visible (GTK_WIDGET (bulk->progress), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (bulk->apply_button), FALSE);
+  bulk_update_sensitivity (bulk);
+  bulk_run_next (bulk);
+}
+
+static void
+bulk_window_destroy_cb (GtkWidget  *window,
+                        BulkUpdate *bulk)
+{
+  /* Closing stops after the request in flight; bulk_finish reports. */
+  bulk->closed = TRUE;
+  g_cancellable_cancel (bulk->cancellable);
+}
+
+/* @text with a mnemonic above @widget, which gets @accessible_name. */
+static GtkWidget *
+bulk_labelled (const char *text,
+               const char *accessible_name,
+               GtkWidget  *widget)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *label = gtk_label_new_with_mnemonic (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), widget);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), widget);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible_name, -1);
+  return box;
+}
+
+static gboolean
+bulk_close_request_cb (GtkWindow  *window,
+                       BulkUpdate *bulk)
+{
+  /* Stops after the request in flight; the rest is reported as not done. */
+  g_cancellable_cancel (bulk->cancellable);
+  return FALSE;
+}
+
+static GtkWidget *
+open_bulk_update_dialog (SupaTableBrowser *self)
+{
+  SupaTableInfo *table = current_table (self);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GtkStringList) names = NULL;
+  g_autoptr(SupaCell) cell = NULL;
+  g_autofree char *title = NULL;
+  BulkUpdate *bulk;
+  GListModel *columns;
+  GtkWidget *content;
+  GtkWidget *header;
+  GtkWidget *body;
+  GtkWidget *note;
+  guint64 n_selected;
+  guint preselect = 0;
+
+  if (table == NULL || !can_edit (self) || self->bulk_running)
+    return NULL;
+
+  rows = selected_rows (self);
+  if (rows->len == 0)
+    return NULL;
+  {
+    g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
+
+    n_selected = gtk_bitset_get_size (set);
+  }
+
+  bulk = g_new0 (BulkUpdate, 1);
+  bulk->self = g_object_ref (self);
+  bulk->database = g_object_ref (self->database);
+  bulk->table = g_object_ref (table);
+  bulk->rows = g_steal_pointer (&rows);
+  bulk->columns = g_ptr_array_new_with_free_func (g_object_unref);
+  bulk->failures = g_string_new (NULL);
+  bulk->cancellable = g_cancellable_new ();
+  /* Closing the table (or the connection) stops the remaining batches. */
+  if (self->table_cancellable != NULL)
+    {
+      bulk->table_cancellable = g_object_ref (self->table_cancellable);
+      bulk->table_cancel_id = g_cancellable_connect (bulk->table_cancellable, G_CALLBACK (g_cancellable_cancel),
+                                                     g_object_ref (bulk->cancellable), g_object_unref);
+    }
+
+  /* Key columns are left out: one value on several rows can only break
+   * their uniqueness, and a single row's key is the cell editor's job. */
+  names = gtk_string_list_new (NULL);
+  cell = dup_action_cell (self);
+  columns = supa_table_info_get_columns (table);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(SupaColumnInfo) column = g_list_model_get_item (columns, i);
+
+      if (supa_column_info_get_is_primary_key (column))
+        continue;
+      if (cell != NULL && supa_cell_get_column (cell) == column)
+        preselect = bulk->columns->len;
+      g_ptr_array_add (bulk->columns, g_object_ref (column));
+      gtk_string_list_append (names, supa_column_info_get_name (column));
+    }
+
+  /* Translators: title of the bulk update dialog, %s is a table name */
+  title = g_strdup_printf (_("Set Column in “%s”"), supa_table_info_get_name (table));
+  bulk->window = GTK_WINDOW (g_object_new (ADW_TYPE_WINDOW,
+                                           "transient-for", get_window (self),
+                                           "modal", TRUE,
+                                           "destroy-with-parent", TRUE,
+                                           "title", title,
+                                           "default-width", 440,
+                                           NULL));
+  gtk_widget_set_name (GTK_WIDGET (bulk->window), "bulk-update-dialog");
+  g_object_set_data_full (G_OBJECT (bulk->window), "supa-bulk-update", bulk, (GDestroyNotify) bulk_update_free);
+  g_signal_connect (bulk->window, "destroy", G_CALLBACK (bulk_window_destroy_cb), bulk);
+  g_signal_connect (bulk->window, "close-request", G_CALLBACK (bulk_close_request_cb), bulk);
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
+                                                            gtk_named_action_new ("window.close")));
+    gtk_widget_add_controller (GTK_WIDGET (bulk->window), shortcuts);
+  }
+
+  content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  header = adw_header_bar_new ();
+  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
+  adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
+  bulk->cancel_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Cancel")));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (bulk->cancel_button), "window.close");
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), GTK_WIDGET (bulk->cancel_button));
+  bulk->apply_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Update")));
+  gtk_widget_set_name (GTK_WIDGET (bulk->apply_button), "bulk-apply-button");
+  gtk_widget_add_css_class (GTK_WIDGET (bulk->apply_button), "destructive-action");
+  g_signal_connect_swapped (bulk->apply_button, "clicked", G_CALLBACK (bulk_apply_cb), bulk);
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), GTK_WIDGET (bulk->apply_button));
+  gtk_box_append (GTK_BOX (content), header);
+
+  body = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+  gtk_widget_set_margin_top (body, 18);
+  gtk_widget_set_margin_bottom (body, 18);
+  gtk_widget_set_margin_start (body, 18);
+  gtk_widget_set_margin_end (body, 18);
+
+  bulk->heading = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_set_name (GTK_WIDGET (bulk->heading), "bulk-heading");
+  gtk_label_set_wrap (bulk->heading, TRUE);
+  gtk_label_set_xalign (bulk->heading, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (bulk->heading), "title-4");
+  gtk_box_append (GTK_BOX (body), GTK_WIDGET (bulk->heading));
+
+  bulk->column_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (names)), NULL));
+  gtk_widget_set_name (GTK_WIDGET (bulk->column_dropdown), "bulk-column");
+  gtk_drop_down_set_expression (bulk->column_dropdown,
+                                gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string"));
+  gtk_drop_down_set_enable_search (bulk->column_dropdown, TRUE);
+  gtk_box_append (GTK_BOX (body), bulk_labelled (_("C_olumn"), _("Column"), GTK_WIDGET (bulk->column_dropdown)));
+
+  bulk->editor_bin = ADW_BIN (adw_bin_new ());
+  {
+    GtkWidget *value_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+    GtkWidget *label = gtk_label_new (_("New Value"));
+
+    gtk_label_set_xalign (GTK_LABEL (label), 0);
+    gtk_widget_add_css_class (label, "heading");
+    gtk_box_append (GTK_BOX (value_box), label);
+    gtk_box_append (GTK_BOX (value_box), GTK_WIDGET (bulk->editor_bin));
+    bulk->null_check = GTK_CHECK_BUTTON (gtk_check_button_new_with_mnemonic (_("Set to _NULL")));
+    gtk_widget_set_name (GTK_WIDGET (bulk->null_check), "bulk-null");
+    g_signal_connect_swapped (bulk->null_check, "toggled", G_CALLBACK (bulk_update_sensitivity), bulk);
+    gtk_box_append (GTK_BOX (value_box), GTK_WIDGET (bulk->null_check));
+    gtk_box_append (GTK_BOX (body), value_box);
+  }
+
+  note = gtk_label_new (_("Only the selected rows are changed, matched by their primary key. This cannot be undone."));
+  gtk_label_set_wrap (GTK_LABEL (note), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (note), 0);
+  gtk_widget_add_css_class (note, "dim-label");
+  gtk_box_append (GTK_BOX (body), note);
+
+  /* Rows of the selection whose page is not loaded have no key to match:
+   * say so rather than change fewer rows than selected in silence. */
+  if (n_selected > bulk->rows->len)
+    {
+      g_autofree char *text = NULL;
+      guint left_out = (guint) MIN (n_selected - bulk->rows->len, G_MAXUINT);
+
+      /* Translators: %u is a number of rows */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%u selected row is not loaded yet and is left out: scroll to it first, or narrow the selection with a filter.",
+                                           "%u selected rows are not loaded yet and are left out: scroll to them first, or narrow the selection with a filter.",
+                                           left_out),
+                              left_out);
+      note = gtk_label_new (text);
+      gtk_widget_set_name (note, "bulk-left-out");
+      gtk_label_set_wrap (GTK_LABEL (note), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (note), 0);
+      gtk_widget_add_css_class (note, "warning");
+      gtk_box_append (GTK_BOX (body), note);
+    }
+
+  if (confirm_by_typing (self))
+    {
+      g_autofree char *prompt = NULL;
+
+      bulk->confirm_entry = GTK_ENTRY (gtk_entry_new ());
+      gtk_widget_set_name (GTK_WIDGET (bulk->confirm_entry), "confirm-entry");
+      g_signal_connect_swapped (bulk->confirm_entry, "changed", G_CALLBACK (bulk_update_sensitivity), bulk);
+      g_auto(GStrv) parts = g_strsplit (supa_table_info_get_name (table), "_", -1);
+      g_autofree char *escaped = g_strjoinv ("__", parts);
+
+      /* Translators: %s is a table name; the label has a mnemonic */
+      prompt = g_strdup_printf (_("This is a production project. _Type “%s” to confirm"), escaped);
+      gtk_box_append (GTK_BOX (body), bulk_labelled (prompt, _("Table name"), GTK_WIDGET (bulk->confirm_entry)));
+    }
+
+  bulk->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  gtk_widget_set_name (GTK_WIDGET (bulk->progress), "bulk-progress");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (bulk->progress),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Update progress"), -1);
+  gtk_widget_set_visible (GTK_WIDGET (bulk->progress), FALSE);
+  gtk_box_append (GTK_BOX (body), GTK_WIDGET (bulk->progress));
+
+  bulk->report = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_set_name (GTK_WIDGET (bulk->report), "bulk-report");
+  gtk_label_set_wrap (bulk->report, TRUE);
+  gtk_label_set_wrap_mode (bulk->report, PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (bulk->report, 0);
+  gtk_label_set_selectable (bulk->report, TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (bulk->report), FALSE);
+  gtk_box_append (GTK_BOX (body), GTK_WIDGET (bulk->report));
+
+  gtk_box_append (GTK_BOX (content), body);
+  adw_window_set_content (ADW_WINDOW (bulk->window), content);
+
+  g_signal_connect_swapped (bulk->column_dropdown, "notify::selected", G_CALLBACK (bulk_column_changed_cb), bulk);
+  if (bulk->columns->len > 0)
+    {
+      gtk_drop_down_set_selected (bulk->column_dropdown, preselect);
+      bulk_column_changed_cb (bulk);
+    }
+  else
+    {
+      gtk_label_set_label (bulk->heading, _("This table has no columns besides its primary key."));
+      bulk_update_sensitivity (bulk);
+    }
+
+  gtk_window_present (bulk->window);
+  if (bulk->editor != NULL)
+    supa_value_editor_focus (bulk->editor);
+  return GTK_WIDGET (bulk->window);
+}
+
+static void
+bulk_update_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  open_bulk_update_dialog (SUPA_TABLE_BROWSER (widget));
 }
 
 /* --- copy --------------------------------------------------------------- */
@@ -2450,6 +3526,10 @@ build_table_page (SupaTableBrowser *self)
   gtk_box_append (GTK_BOX (toolbar), GTK_WIDGET (self->filter_button));
   gtk_box_append (GTK_BOX (toolbar), icon_button ("view-refresh-symbolic", _("Reload Rows (Ctrl+R)"), "table.refresh"));
   gtk_box_append (GTK_BOX (toolbar), icon_button ("list-add-symbolic", _("Insert Row (Ctrl+N)"), "table.insert"));
+  self->bulk_button = icon_button ("document-edit-symbolic", _("Set a Column on the Selected Rows (Ctrl+Shift+E)"),
+                                   "table.bulk-update");
+  gtk_widget_set_name (self->bulk_button, "bulk-update-button");
+  gtk_box_append (GTK_BOX (toolbar), self->bulk_button);
   gtk_box_append (GTK_BOX (toolbar), icon_button ("user-trash-symbolic", _("Delete Selected Rows (Delete)"), "table.delete"));
   details_button = gtk_toggle_button_new ();
   gtk_widget_set_name (details_button, "details-button");
@@ -2463,6 +3543,7 @@ build_table_page (SupaTableBrowser *self)
   menu = g_menu_new ();
   section = g_menu_new ();
   g_menu_append (section, _("_Duplicate Row"), "table.duplicate");
+  g_menu_append (section, _("_Set Column on Selected Rows…"), "table.bulk-update");
   g_menu_append_section (menu, NULL, G_MENU_MODEL (section));
   g_clear_object (&section);
   section = g_menu_new ();
@@ -2514,6 +3595,14 @@ build_table_page (SupaTableBrowser *self)
   g_signal_connect_swapped (self->column_view, "activate", G_CALLBACK (row_activate_cb), self);
   g_signal_connect_swapped (gtk_column_view_get_sorter (self->column_view), "changed",
                             G_CALLBACK (sorter_changed_cb), self);
+  {
+    GtkEventController *legacy = gtk_event_controller_legacy_new ();
+
+    /* Notes Shift on header clicks; see "sorting" above. */
+    gtk_event_controller_set_propagation_phase (legacy, GTK_PHASE_CAPTURE);
+    g_signal_connect (legacy, "event", G_CALLBACK (column_view_event_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->column_view), legacy);
+  }
 
   scrolled = gtk_scrolled_window_new ();
   gtk_widget_set_vexpand (scrolled, TRUE);
@@ -2543,6 +3632,12 @@ build_table_page (SupaTableBrowser *self)
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->count_button), "table.count-exact");
   gtk_widget_add_css_class (GTK_WIDGET (self->count_button), "flat");
   gtk_box_append (GTK_BOX (status), GTK_WIDGET (self->count_button));
+  self->sort_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_set_name (GTK_WIDGET (self->sort_label), "sort-label");
+  gtk_label_set_ellipsize (self->sort_label, PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (GTK_WIDGET (self->sort_label), "dim-label");
+  gtk_widget_set_visible (GTK_WIDGET (self->sort_label), FALSE);
+  gtk_box_append (GTK_BOX (status), GTK_WIDGET (self->sort_label));
   self->readonly_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_ellipsize (self->readonly_label, PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (GTK_WIDGET (self->readonly_label), "dim-label");
@@ -2586,9 +3681,13 @@ supa_table_browser_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->details_row, self);
   g_clear_object (&self->details_row);
   g_clear_pointer (&self->paned, gtk_widget_unparent);
+  self->bulk_button = NULL;
 
+  drop_schema_load (self);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->parent_cancellable);
+  g_clear_pointer (&self->schema_name, g_free);
+  g_clear_pointer (&self->session_schemas, g_hash_table_unref);
   g_clear_object (&self->settings);
   g_clear_object (&self->schema);
   g_clear_object (&self->database);
@@ -2596,6 +3695,8 @@ supa_table_browser_dispose (GObject *object)
   g_clear_object (&self->profile);
   g_clear_object (&self->probe_a);
   g_clear_object (&self->probe_b);
+  g_clear_handle_id (&self->forget_modifiers_id, g_source_remove);
+  g_clear_pointer (&self->sort_keys, g_ptr_array_unref);
   g_clear_pointer (&self->error_text, g_free);
   g_weak_ref_set (&self->last_cell, NULL);
 
@@ -2631,6 +3732,7 @@ supa_table_browser_class_init (SupaTableBrowserClass *klass)
   gtk_widget_class_install_action (widget_class, "table.details", NULL, details_action);
   gtk_widget_class_install_action (widget_class, "table.follow-fk", NULL, follow_fk_action);
   gtk_widget_class_install_action (widget_class, "table.delete", NULL, delete_action);
+  gtk_widget_class_install_action (widget_class, "table.bulk-update", NULL, bulk_update_action);
   gtk_widget_class_install_action (widget_class, "table.count-exact", NULL, count_exact_action);
   gtk_widget_class_install_action (widget_class, "table.copy", "s", copy_action);
   gtk_widget_class_install_action (widget_class, "table.export", NULL, export_action);
@@ -2639,6 +3741,9 @@ supa_table_browser_class_init (SupaTableBrowserClass *klass)
   gtk_widget_class_install_action (widget_class, "table.clear-filter", NULL, clear_filter_action);
   gtk_widget_class_install_action (widget_class, "table.hide-column", "s", hide_column_action);
   gtk_widget_class_install_action (widget_class, "table.show-all-columns", NULL, show_all_columns_action);
+  gtk_widget_class_install_action (widget_class, "table.sort-column", "(sb)", sort_column_action);
+  gtk_widget_class_install_action (widget_class, "table.sort-add", "s", sort_add_action);
+  gtk_widget_class_install_action (widget_class, "table.clear-sort", NULL, clear_sort_action);
   /* Informational menu items: never enabled, shown dimmed. */
   gtk_widget_class_install_action (widget_class, "table.no-op", NULL, no_op_action);
 
@@ -2650,6 +3755,8 @@ supa_table_browser_class_init (SupaTableBrowserClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_ALT_MASK, "table.follow-fk", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "table.refresh", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "table.delete", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_E, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "table.bulk-update", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "table.sort-add", "s", "");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "table.copy", "s", "tsv");
 }
 
@@ -2661,12 +3768,14 @@ supa_table_browser_init (SupaTableBrowser *self)
   g_weak_ref_init (&self->last_cell, NULL);
   self->probe_a = g_object_new (G_TYPE_OBJECT, NULL);
   self->probe_b = g_object_new (G_TYPE_OBJECT, NULL);
+  self->sort_keys = g_ptr_array_new_with_free_func ((GDestroyNotify) sort_key_free);
   self->settings = g_settings_new (BASE_APPLICATION_ID);
 
   self->sidebar = SUPA_TABLE_SIDEBAR (supa_table_sidebar_new ());
   g_signal_connect_swapped (self->sidebar, "table-selected", G_CALLBACK (table_selected_cb), self);
   g_signal_connect_swapped (self->sidebar, "overview-requested", G_CALLBACK (overview_requested_cb), self);
   g_signal_connect_swapped (self->sidebar, "functions-requested", G_CALLBACK (functions_requested_cb), self);
+  g_signal_connect_swapped (self->sidebar, "schema-selected", G_CALLBACK (schema_selected_cb), self);
 
   self->overview_bin = ADW_BIN (adw_bin_new ());
   self->functions_bin = ADW_BIN (adw_bin_new ());
@@ -2722,6 +3831,7 @@ supa_table_browser_set_client (SupaTableBrowser *self,
   clear_table (self);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  drop_schema_load (self);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->schema);
   g_clear_object (&self->database);
@@ -2730,6 +3840,9 @@ supa_table_browser_set_client (SupaTableBrowser *self,
   g_set_object (&self->profile, profile);
   g_set_object (&self->parent_cancellable, cancellable);
   supa_table_sidebar_set_tables (self->sidebar, NULL);
+  supa_table_sidebar_set_schemas (self->sidebar, NULL, NULL);
+  supa_table_sidebar_set_schema_note (self->sidebar, NULL, NULL);
+  g_clear_pointer (&self->schema_name, g_free);
   gtk_stack_set_visible_child_name (self->stack, "overview");
 
   if (client == NULL)
@@ -2744,7 +3857,7 @@ supa_table_browser_set_client (SupaTableBrowser *self,
     g_cancellable_connect (cancellable, G_CALLBACK (g_cancellable_cancel),
                            g_object_ref (self->cancellable), g_object_unref);
   self->database = supa_database_new (client);
-  load_schema (self);
+  list_schemas (self);
 }
 
 void
@@ -2960,4 +4073,20 @@ supa_table_browser_get_detail_text (SupaTableBrowser *self,
       return gtk_label_get_label (GTK_LABEL (child));
 
   return NULL;
+}
+
+GtkWidget *
+supa_table_browser_open_bulk_update_dialog (SupaTableBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), NULL);
+
+  return open_bulk_update_dialog (self);
+}
+
+const char *
+supa_table_browser_get_sort_text (SupaTableBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_BROWSER (self), NULL);
+
+  return gtk_widget_get_visible (GTK_WIDGET (self->sort_label)) ? gtk_label_get_label (self->sort_label) : NULL;
 }

@@ -25,9 +25,15 @@ G_DECLARE_FINAL_TYPE (SupaTableBrowser, supa_table_browser, SUPA, TABLE_BROWSER,
  * table.details (Ctrl+I: a panel with every value of the first selected
  * row, over the grid when narrow), table.follow-fk (Alt+Enter on a
  * foreign-key cell: opens the referenced table filtered to that row),
- * table.delete, table.count-exact, table.export, table.import, table.copy
+ * table.delete, table.bulk-update (Ctrl+Shift+E: one column set to one
+ * value on every selected row, PATCHed by primary key in batches),
+ * table.count-exact, table.export, table.import, table.copy
  * ("tsv", "csv" or "json"; Ctrl+C copies TSV). A right click on a cell
- * selects its row and opens a menu of these. */
+ * selects its row and opens a menu of these. Sorting: a header click
+ * sorts by that column, Shift+click adds it as the next key (or reverses
+ * it); table.sort-add (column name, "" for the focused cell's column;
+ * Ctrl+Shift+S), table.sort-column ((sb): column, ascending) and
+ * table.clear-sort do the same from the keyboard and the header menu. */
 GtkWidget        *supa_table_browser_new            (void);
 
 /* Loads the schema of @client (NULL disconnects). @profile decides how
@@ -90,6 +96,16 @@ GtkWidget        *supa_table_browser_open_import_dialog (SupaTableBrowser *self)
  * row does; returns the SupaFunctionPanel, or NULL before the schema is
  * loaded. */
 GtkWidget        *supa_table_browser_show_functions     (SupaTableBrowser *self);
+
+/* Opens the "Set Column" dialog on the selected rows as
+ * table.bulk-update (Ctrl+Shift+E) does; returns the window (an
+ * AdwWindow named "bulk-update-dialog"), or NULL when no row is selected
+ * or the relation cannot be updated by key. */
+GtkWidget        *supa_table_browser_open_bulk_update_dialog (SupaTableBrowser *self);
+
+/* The order the status bar states ("Sorted by continent ↑, name ↓"), or
+ * NULL when the grid is in its natural order. */
+const char       *supa_table_browser_get_sort_text (SupaTableBrowser *self);
 
 /* Parses PostgREST filter syntax (`col=op.value`, `or=(…)`, `and=(…)`,
  * joined with &) into conditions of @group. */

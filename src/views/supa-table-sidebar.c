@@ -22,6 +22,11 @@ struct _SupaTableSidebar
   char               *search;
   gboolean            selecting;
 
+  GtkStringList      *schema_names;
+  gboolean            setting_schemas;
+
+  GtkDropDown        *schema_dropdown;
+  GtkLabel           *schema_note;
   GtkSearchEntry     *search_entry;
   GtkStack           *stack;
   GtkListView        *list_view;
@@ -35,6 +40,7 @@ enum {
   TABLE_SELECTED,
   OVERVIEW_REQUESTED,
   FUNCTIONS_REQUESTED,
+  SCHEMA_SELECTED,
   N_SIGNALS
 };
 
@@ -118,6 +124,15 @@ functions_clicked_cb (SupaTableSidebar *self)
 }
 
 static void
+schema_changed_cb (SupaTableSidebar *self)
+{
+  const char *schema = supa_table_sidebar_get_schema (self);
+
+  if (!self->setting_schemas && schema != NULL)
+    g_signal_emit (self, signals[SCHEMA_SELECTED], 0, schema);
+}
+
+static void
 setup_item_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item)
 {
@@ -170,6 +185,7 @@ supa_table_sidebar_dispose (GObject *object)
 
   g_clear_object (&self->selection);
   g_clear_object (&self->filter);
+  g_clear_object (&self->schema_names);
   self->filter_model = NULL;
   g_clear_pointer (&self->search, g_free);
 
@@ -193,6 +209,9 @@ supa_table_sidebar_class_init (SupaTableSidebarClass *klass)
   signals[FUNCTIONS_REQUESTED] =
     g_signal_new ("functions-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SCHEMA_SELECTED] =
+    g_signal_new ("schema-selected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "supa-table-sidebar");
@@ -212,6 +231,34 @@ supa_table_sidebar_init (SupaTableSidebar *self)
   gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
                                   GTK_ORIENTATION_VERTICAL);
   gtk_widget_set_size_request (GTK_WIDGET (self), 160, -1);
+
+  /* Hidden until the project exposes more than one schema. */
+  self->schema_names = gtk_string_list_new (NULL);
+  self->schema_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->schema_names)), NULL));
+  gtk_widget_set_name (GTK_WIDGET (self->schema_dropdown), "schema-dropdown");
+  gtk_drop_down_set_expression (self->schema_dropdown,
+                                gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->schema_dropdown), _("Database schema"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->schema_dropdown),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Schema"), -1);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->schema_dropdown), 6);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->schema_dropdown), 6);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->schema_dropdown), 6);
+  gtk_widget_set_visible (GTK_WIDGET (self->schema_dropdown), FALSE);
+  g_signal_connect_swapped (self->schema_dropdown, "notify::selected", G_CALLBACK (schema_changed_cb), self);
+  gtk_widget_set_parent (GTK_WIDGET (self->schema_dropdown), GTK_WIDGET (self));
+
+  self->schema_note = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_set_name (GTK_WIDGET (self->schema_note), "schema-note");
+  gtk_label_set_xalign (self->schema_note, 0);
+  gtk_label_set_wrap (self->schema_note, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->schema_note), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (self->schema_note), "dim-label");
+  gtk_widget_set_margin_start (GTK_WIDGET (self->schema_note), 6);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->schema_note), 6);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->schema_note), 6);
+  gtk_widget_set_visible (GTK_WIDGET (self->schema_note), FALSE);
+  gtk_widget_set_parent (GTK_WIDGET (self->schema_note), GTK_WIDGET (self));
 
   self->search_entry = GTK_SEARCH_ENTRY (gtk_search_entry_new ());
   g_object_set (self->search_entry, "placeholder-text", _("Search tables"), NULL);
@@ -409,4 +456,102 @@ supa_table_sidebar_request_functions (SupaTableSidebar *self)
 
   functions_clicked_cb (self);
   return TRUE;
+}
+
+void
+supa_table_sidebar_set_schemas (SupaTableSidebar   *self,
+                                const char * const *schemas,
+                                const char         *current)
+{
+  guint n = 0;
+  guint selected = 0;
+
+  g_return_if_fail (SUPA_IS_TABLE_SIDEBAR (self));
+
+  self->setting_schemas = TRUE;
+  gtk_string_list_splice (self->schema_names, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->schema_names)),
+                          (const char * const *) schemas);
+  for (; schemas != NULL && schemas[n] != NULL; n++)
+    if (g_strcmp0 (schemas[n], current) == 0)
+      selected = n;
+  gtk_drop_down_set_selected (self->schema_dropdown, n > 0 ? selected : GTK_INVALID_LIST_POSITION);
+  self->setting_schemas = FALSE;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->schema_dropdown), n > 1);
+}
+
+const char *
+supa_table_sidebar_get_schema (SupaTableSidebar *self)
+{
+  GtkStringObject *item;
+
+  g_return_val_if_fail (SUPA_IS_TABLE_SIDEBAR (self), NULL);
+
+  item = gtk_drop_down_get_selected_item (self->schema_dropdown);
+  return item != NULL ? gtk_string_object_get_string (item) : NULL;
+}
+
+char **
+supa_table_sidebar_dup_schemas (SupaTableSidebar *self)
+{
+  GListModel *names;
+  GPtrArray *out;
+
+  g_return_val_if_fail (SUPA_IS_TABLE_SIDEBAR (self), NULL);
+
+  names = G_LIST_MODEL (self->schema_names);
+  out = g_ptr_array_new ();
+  for (guint i = 0; i < g_list_model_get_n_items (names); i++)
+    g_ptr_array_add (out, g_strdup (gtk_string_list_get_string (self->schema_names, i)));
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
+gboolean
+supa_table_sidebar_select_schema (SupaTableSidebar *self,
+                                  const char       *name)
+{
+  GListModel *names;
+
+  g_return_val_if_fail (SUPA_IS_TABLE_SIDEBAR (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  names = G_LIST_MODEL (self->schema_names);
+  for (guint i = 0; i < g_list_model_get_n_items (names); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (self->schema_names, i), name) == 0)
+      {
+        gtk_drop_down_set_selected (self->schema_dropdown, i);
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+gboolean
+supa_table_sidebar_get_schemas_visible (SupaTableSidebar *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_SIDEBAR (self), FALSE);
+
+  return gtk_widget_get_visible (GTK_WIDGET (self->schema_dropdown));
+}
+
+void
+supa_table_sidebar_set_schema_note (SupaTableSidebar *self,
+                                    const char       *note,
+                                    const char       *details)
+{
+  g_return_if_fail (SUPA_IS_TABLE_SIDEBAR (self));
+
+  gtk_label_set_label (self->schema_note, note != NULL ? note : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->schema_note), details);
+  gtk_widget_set_visible (GTK_WIDGET (self->schema_note), note != NULL);
+}
+
+const char *
+supa_table_sidebar_get_schema_note (SupaTableSidebar *self)
+{
+  g_return_val_if_fail (SUPA_IS_TABLE_SIDEBAR (self), NULL);
+
+  return gtk_widget_get_visible (GTK_WIDGET (self->schema_note)) ? gtk_label_get_label (self->schema_note) : NULL;
 }

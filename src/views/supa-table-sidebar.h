@@ -15,10 +15,11 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (SupaTableSidebar, supa_table_sidebar, SUPA, TABLE_SIDEBAR, GtkWidget)
 
-/* A search entry over the tables and views of a schema, a "Project
- * Overview" row and, below the list, a "Functions" row. Signals:
- * "table-selected" (SupaTableInfo), emitted when the user picks a
- * relation; "overview-requested"; "functions-requested". */
+/* A schema drop-down, a search entry over the tables and views of that
+ * schema, a "Project Overview" row and, below the list, a "Functions"
+ * row. Signals: "table-selected" (SupaTableInfo), emitted when the user
+ * picks a relation; "overview-requested"; "functions-requested";
+ * "schema-selected" (the schema's name). */
 GtkWidget     *supa_table_sidebar_new                (void);
 /* @tables: a GListModel of SupaTableInfo, or NULL while nothing is loaded. */
 void           supa_table_sidebar_set_tables         (SupaTableSidebar *self,
@@ -36,5 +37,27 @@ void           supa_table_sidebar_set_search_text    (SupaTableSidebar *self,
                                                       const char       *text);
 /* Presses the Functions row; FALSE while no tables are set. */
 gboolean       supa_table_sidebar_request_functions  (SupaTableSidebar *self);
+
+/* The schema drop-down above the list ("Schema"), shown only when
+ * @schemas has more than one name; @current is selected without emitting
+ * "schema-selected" (string), which a user's choice emits. */
+void           supa_table_sidebar_set_schemas        (SupaTableSidebar   *self,
+                                                      const char * const *schemas,
+                                                      const char         *current);
+/* The selected schema, or NULL before set_schemas(). */
+const char    *supa_table_sidebar_get_schema         (SupaTableSidebar *self);
+/* The schemas offered (NULL-terminated; free with g_strfreev()). */
+char         **supa_table_sidebar_dup_schemas        (SupaTableSidebar *self);
+/* Selects @name as the user would (emitting "schema-selected" when it
+ * changes); FALSE when it is not offered. */
+gboolean       supa_table_sidebar_select_schema      (SupaTableSidebar *self,
+                                                      const char       *name);
+gboolean       supa_table_sidebar_get_schemas_visible (SupaTableSidebar *self);
+/* A small note under the drop-down (e.g. why only "public" is shown),
+ * with @details as its tooltip; NULL hides it. */
+void           supa_table_sidebar_set_schema_note    (SupaTableSidebar *self,
+                                                      const char       *note,
+                                                      const char       *details);
+const char    *supa_table_sidebar_get_schema_note    (SupaTableSidebar *self);
 
 G_END_DECLS

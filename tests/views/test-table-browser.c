@@ -391,6 +391,221 @@ test_sort (Fixture       *f,
   g_assert_cmpstr (top, ==, last_name);
 }
 
+/* The ids of every row of the grid, in its order. */
+static char *
+grid_ids (SupaRowModel *model)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    {
+      g_autofree char *id = row_text (model, i, "id");
+
+      g_string_append_printf (out, "%s%s", i > 0 ? "," : "", id);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* The ids of every city in the order PostgREST gives for @order. */
+static char *
+rest_ids (const char *order)
+{
+  g_autofree char *path = g_strdup_printf ("/rest/v1/cities?select=id&order=%s", order);
+  g_autoptr(SupaTestResponse) response = rest_get (path);
+  JsonArray *rows = rest_rows (response);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    g_string_append_printf (out, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                            json_object_get_int_member (json_array_get_object_element (rows, i), "id"));
+  return g_string_free (out, FALSE);
+}
+
+/* A header click sorts by one column; adding a second key (what
+ * Shift+click and Ctrl+Shift+S do) sorts by both, numbered in the
+ * headers and spelled out in the status bar, and survives a refresh. */
+static void
+test_sort_multi (Fixture       *f,
+                 gconstpointer  data)
+{
+  SupaRowModel *model = open_table (f, "cities");
+  GtkColumnView *view = supa_table_browser_get_column_view (f->browser);
+  g_autofree char *expected = NULL;
+  g_autofree char *shown = NULL;
+  SupaCell *cell;
+
+  wait_loaded (f);
+  g_assert_null (supa_table_browser_get_sort_text (f->browser));
+
+  gtk_column_view_sort_by_column (view, find_column (f, "country_id"), GTK_SORT_ASCENDING);
+  g_assert_cmpstr (supa_row_model_get_sort (model), ==, "country_id.asc");
+  g_assert_cmpstr (supa_table_browser_get_sort_text (f->browser), ==, "Sorted by country_id ↑");
+  wait_loaded (f);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.sort-add", "s", "population"));
+  g_assert_cmpstr (supa_row_model_get_sort (model), ==, "country_id.asc,population.asc");
+  wait_loaded (f);
+  /* Again: the key's direction flips, its place stays. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.sort-add", "s", "population"));
+  g_assert_cmpstr (supa_row_model_get_sort (model), ==, "country_id.asc,population.desc");
+  wait_loaded (f);
+
+  g_assert_true (g_str_has_suffix (gtk_column_view_column_get_title (find_column (f, "country_id")), " ↑1"));
+  g_assert_true (g_str_has_suffix (gtk_column_view_column_get_title (find_column (f, "population")), " ↓2"));
+  g_assert_cmpstr (gtk_column_view_column_get_title (find_column (f, "name")), ==, "name · text");
+  g_assert_cmpstr (supa_table_browser_get_sort_text (f->browser), ==, "Sorted by country_id ↑, population ↓");
+
+  expected = rest_ids ("country_id.asc,population.desc,id.asc");
+  shown = grid_ids (model);
+  g_assert_cmpstr (shown, ==, expected);
+  g_clear_pointer (&shown, g_free);
+
+  /* Refresh keeps both keys. */
+  gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.refresh", NULL);
+  wait_loaded (f);
+  g_assert_cmpstr (supa_row_model_get_sort (model), ==, "country_id.asc,population.desc");
+  shown = grid_ids (model);
+  g_assert_cmpstr (shown, ==, expected);
+  g_clear_pointer (&shown, g_free);
+
+  /* From the keyboard: the focused cell's column becomes the third key. */
+  views_test_wait_until ((cell = find_cell (GTK_WIDGET (f->browser), "is_capital", "true")) != NULL);
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (cell)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.sort-add", "s", ""));
+  g_assert_cmpstr (supa_row_model_get_sort (model), ==, "country_id.asc,population.desc,is_capital.asc");
+  wait_loaded (f);
+
+  /* A plain header click starts over with that column alone. */
+  gtk_column_view_sort_by_column (view, find_column (f, "name"), GTK_SORT_ASCENDING);
+  g_assert_cmpstr (supa_row_model_get_sort (model), ==, "name.asc");
+  g_assert_cmpstr (gtk_column_view_column_get_title (find_column (f, "population")), ==, "population · integer");
+  wait_loaded (f);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.clear-sort", NULL));
+  g_assert_null (supa_row_model_get_sort (model));
+  g_assert_null (supa_table_browser_get_sort_text (f->browser));
+  wait_loaded (f);
+  g_clear_pointer (&expected, g_free);
+  expected = rest_ids ("id.asc");
+  shown = grid_ids (model);
+  g_assert_cmpstr (shown, ==, expected);
+}
+
+/* The header title widget (GtkColumnViewTitle, private) of @column. */
+static GtkWidget *
+header_of (GtkWidget           *root,
+           GtkColumnViewColumn *column)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (child) &&
+          g_strcmp0 (gtk_label_get_label (GTK_LABEL (child)), gtk_column_view_column_get_title (column)) == 0)
+        {
+          for (GtkWidget *w = child; w != NULL; w = gtk_widget_get_parent (w))
+            if (g_str_equal (G_OBJECT_TYPE_NAME (w), "GtkColumnViewTitle"))
+              return w;
+        }
+      found = header_of (child, column);
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+child_exited_cb (GPid     pid,
+                 int      status,
+                 gpointer user_data)
+{
+  int *out = user_data;
+
+  *out = status;
+  g_spawn_close_pid (pid);
+}
+
+/* Clicks the middle of @column's header through the X server (XTest, as a
+ * user's mouse would), holding Shift if asked. */
+static void
+click_header (Fixture             *f,
+              GtkColumnViewColumn *column,
+              gboolean             shift)
+{
+  GtkWidget *header = header_of (GTK_WIDGET (supa_table_browser_get_column_view (f->browser)), column);
+  g_autofree char *x = NULL;
+  g_autofree char *y = NULL;
+  g_autoptr(GError) error = NULL;
+  graphene_rect_t bounds;
+  double sx, sy;
+  GPid pid;
+  int status = -1;
+  const char *plain[] = { "xdotool", "search", "--name", "^supadesk-sort-test$",
+                          "mousemove", "--sync", "--window", "%1", NULL, NULL, "click", "1", NULL };
+  const char *shifted[] = { "xdotool", "search", "--name", "^supadesk-sort-test$",
+                            "mousemove", "--sync", "--window", "%1", NULL, NULL,
+                            "keydown", "shift", "click", "1", "keyup", "shift", NULL };
+  const char **argv = shift ? shifted : plain;
+
+  g_assert_nonnull (header);
+  g_assert_true (gtk_widget_compute_bounds (header, GTK_WIDGET (f->window), &bounds));
+  gtk_native_get_surface_transform (GTK_NATIVE (f->window), &sx, &sy);
+  x = g_strdup_printf ("%d", (int) (sx + bounds.origin.x + bounds.size.width / 2));
+  y = g_strdup_printf ("%d", (int) (sy + bounds.origin.y + bounds.size.height / 2));
+  argv[8] = x;
+  argv[9] = y;
+
+  g_assert_true (g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                                NULL, NULL, &pid, &error));
+  g_assert_no_error (error);
+  g_child_watch_add (pid, child_exited_cb, &status);
+  views_test_wait_until (status != -1);
+  g_assert_cmpint (status, ==, 0);
+}
+
+/* Real clicks on the headers: a click sorts by one column, Shift+click
+ * adds the next key and then reverses it, a plain click starts over. */
+static void
+test_sort_shift_click (Fixture       *f,
+                       gconstpointer  data)
+{
+  SupaRowModel *model;
+  g_autofree char *expected = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+
+  if (xdotool == NULL)
+    {
+      g_test_skip ("xdotool is needed to click through the X server");
+      return;
+    }
+
+  gtk_window_set_title (f->window, "supadesk-sort-test");
+  model = open_table (f, "cities");
+  wait_loaded (f);
+
+  click_header (f, find_column (f, "country_id"), FALSE);
+  views_test_wait_until (g_strcmp0 (supa_row_model_get_sort (model), "country_id.asc") == 0);
+  wait_loaded (f);
+
+  click_header (f, find_column (f, "population"), TRUE);
+  views_test_wait_until (g_strcmp0 (supa_row_model_get_sort (model), "country_id.asc,population.asc") == 0);
+  wait_loaded (f);
+  click_header (f, find_column (f, "population"), TRUE);
+  views_test_wait_until (g_strcmp0 (supa_row_model_get_sort (model), "country_id.asc,population.desc") == 0);
+  wait_loaded (f);
+  g_assert_cmpstr (supa_table_browser_get_sort_text (f->browser), ==, "Sorted by country_id ↑, population ↓");
+
+  expected = rest_ids ("country_id.asc,population.desc,id.asc");
+  shown = grid_ids (model);
+  g_assert_cmpstr (shown, ==, expected);
+
+  click_header (f, find_column (f, "name"), FALSE);
+  views_test_wait_until (g_strcmp0 (supa_row_model_get_sort (model), "name.asc") == 0);
+  wait_loaded (f);
+}
+
 static void
 test_filter (Fixture       *f,
              gconstpointer  data)
@@ -1260,6 +1475,470 @@ test_delete_production (Fixture       *f,
   g_assert_cmpint (sql_count ("SELECT count(*) FROM public.cities"), ==, before - 1);
 }
 
+/* --- bulk update -------------------------------------------------------- */
+
+/* Selects rows 0…@n_rows-1 of the grid, loaded. */
+static void
+select_first_rows (Fixture *f,
+                   guint    n_rows)
+{
+  SupaRowModel *model = supa_table_browser_get_row_model (f->browser);
+  GtkSelectionModel *selection = gtk_column_view_get_model (supa_table_browser_get_column_view (f->browser));
+
+  for (guint i = 0; i < n_rows; i++)
+    g_free (row_text (model, i, "id"));
+  g_assert_true (gtk_selection_model_select_range (selection, 0, n_rows, TRUE));
+}
+
+/* Opens the bulk update dialog through its action and picks @column. */
+static GtkWidget *
+open_bulk_dialog (Fixture    *f,
+                  const char *column)
+{
+  GtkWidget *dialog;
+  GtkWidget *dropdown;
+  GListModel *names;
+  gboolean found = FALSE;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.bulk-update", NULL));
+  views_test_wait_until (views_test_find_toplevel (ADW_TYPE_WINDOW, NULL) != NULL);
+  dialog = GTK_WIDGET (views_test_find_toplevel (ADW_TYPE_WINDOW, NULL));
+  g_assert_cmpstr (gtk_widget_get_name (dialog), ==, "bulk-update-dialog");
+
+  dropdown = views_test_find_widget (dialog, GTK_TYPE_DROP_DOWN, "bulk-column");
+  g_assert_nonnull (dropdown);
+  names = gtk_drop_down_get_model (GTK_DROP_DOWN (dropdown));
+  for (guint i = 0; i < g_list_model_get_n_items (names); i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (names, i);
+
+      /* The key is never offered. */
+      g_assert_cmpstr (gtk_string_object_get_string (item), !=, "id");
+      if (g_str_equal (gtk_string_object_get_string (item), column))
+        {
+          gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), i);
+          found = TRUE;
+        }
+    }
+  g_assert_true (found);
+  return dialog;
+}
+
+static void
+bulk_set_text (GtkWidget  *dialog,
+               const char *text)
+{
+  GtkWidget *editor = views_test_find_widget (dialog, SUPA_TYPE_VALUE_EDITOR, NULL);
+
+  g_assert_nonnull (editor);
+  supa_value_editor_set_text (SUPA_VALUE_EDITOR (editor), text);
+}
+
+static void
+bulk_apply (GtkWidget *dialog)
+{
+  GtkWidget *button = views_test_find_widget (dialog, GTK_TYPE_BUTTON, "bulk-apply-button");
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+}
+
+static const char *
+bulk_report (GtkWidget *dialog)
+{
+  GtkWidget *label = views_test_find_widget (dialog, GTK_TYPE_LABEL, "bulk-report");
+
+  g_assert_nonnull (label);
+  return gtk_widget_get_visible (label) ? gtk_label_get_label (GTK_LABEL (label)) : NULL;
+}
+
+/* The population of the 'Bulk n' cities, by id, through REST. */
+static char *
+bulk_populations (void)
+{
+  g_autoptr(SupaTestResponse) response = rest_get ("/rest/v1/cities?name=like.Bulk*&select=population,country_id&order=id");
+  JsonArray *rows = rest_rows (response);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+
+      g_string_append_printf (out, "%s%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT, i > 0 ? " " : "",
+                              json_object_get_int_member (row, "population"),
+                              json_object_get_int_member (row, "country_id"));
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Three selected rows of four get the new value, the fourth keeps its
+ * own; a value of the wrong type is refused in the dialog, one the
+ * server refuses shows the server's message and changes nothing. */
+static void
+test_bulk_update (Fixture       *f,
+                  gconstpointer  data)
+{
+  SupaRowModel *model;
+  g_autoptr(GtkWidget) dialog = NULL;
+  g_autofree char *heading = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *unchanged = NULL;
+
+  g_free (supa_test_server_sql (server,
+                                "INSERT INTO public.cities (name, country_id, population)"
+                                " SELECT 'Bulk ' || g, 5, 10 * g FROM generate_series(1, 4) g; SELECT 1"));
+  model = open_table (f, "cities");
+  wait_loaded (f);
+  g_assert_true (supa_table_browser_set_filter (f->browser, "name", "like", "Bulk*", NULL));
+  wait_loaded (f);
+  g_assert_cmpint (supa_row_model_get_count (model), ==, 4);
+
+  /* Nothing selected: nothing to update. */
+  g_assert_false (gtk_widget_is_sensitive (views_test_find_widget (GTK_WIDGET (f->browser), GTK_TYPE_BUTTON,
+                                                                  "bulk-update-button")));
+  g_assert_null (supa_table_browser_open_bulk_update_dialog (f->browser));
+
+  select_first_rows (f, 3);
+  dialog = g_object_ref (open_bulk_dialog (f, "population"));
+  heading = views_test_collect_text (dialog);
+  g_assert_nonnull (strstr (heading, "Set column “population” on 3 rows"));
+
+  /* Text into an integer column is caught before anything is sent. */
+  bulk_set_text (dialog, "lots");
+  bulk_apply (dialog);
+  g_assert_nonnull (bulk_report (dialog));
+  g_assert_nonnull (strstr (bulk_report (dialog), "not a whole number"));
+  g_assert_true (gtk_widget_get_visible (dialog));
+
+  bulk_set_text (dialog, "777");
+  bulk_apply (dialog);
+  views_test_wait_until (!gtk_widget_get_visible (dialog));
+  g_clear_object (&dialog);
+
+  after = bulk_populations ();
+  g_assert_cmpstr (after, ==, "777/5 777/5 777/5 40/5");
+  views_test_wait_until (!supa_row_model_get_loading (model) && supa_row_model_get_count (model) == 4);
+  g_assert_null (supa_table_browser_get_error_text (f->browser));
+
+  /* A value the server refuses (no such country): its message is shown,
+   * no row changes. */
+  select_first_rows (f, 2);
+  dialog = g_object_ref (open_bulk_dialog (f, "country_id"));
+  bulk_set_text (dialog, "999999");
+  bulk_apply (dialog);
+  views_test_wait_until (bulk_report (dialog) != NULL);
+  g_assert_nonnull (strstr (bulk_report (dialog), "Updated 0 of 2 rows."));
+  g_assert_nonnull (strstr (bulk_report (dialog), "violates foreign key constraint"));
+  g_assert_nonnull (supa_table_browser_get_error_text (f->browser));
+  g_assert_nonnull (strstr (supa_table_browser_get_error_text (f->browser), "violates foreign key constraint"));
+  unchanged = bulk_populations ();
+  g_assert_cmpstr (unchanged, ==, "777/5 777/5 777/5 40/5");
+  gtk_window_close (GTK_WINDOW (dialog));
+  views_test_wait_until (!gtk_widget_get_visible (dialog));
+
+  g_free (supa_test_server_sql (server, "DELETE FROM public.cities WHERE name LIKE 'Bulk %'; SELECT 1"));
+}
+
+/* 150 rows go in two batches; the second fails on the server: the first
+ * 100 are updated and the report says which rows were not, and why. */
+static void
+test_bulk_update_partial (Fixture       *f,
+                          gconstpointer  data)
+{
+  SupaRowModel *model;
+  g_autoptr(GtkWidget) dialog = NULL;
+  const char *report;
+
+  g_free (supa_test_server_sql (server,
+                                "INSERT INTO public.cities (name, country_id, population)"
+                                " SELECT 'Part ' || g, 5, g FROM generate_series(1, 150) g;"
+                                " CREATE FUNCTION public.test_refuse_part() RETURNS trigger LANGUAGE plpgsql AS $$"
+                                " BEGIN IF NEW.name = 'Part 150' THEN RAISE EXCEPTION 'Part 150 is frozen'; END IF;"
+                                " RETURN NEW; END $$;"
+                                " CREATE TRIGGER test_refuse_part BEFORE UPDATE ON public.cities"
+                                " FOR EACH ROW EXECUTE FUNCTION public.test_refuse_part(); SELECT 1"));
+  model = open_table (f, "cities");
+  wait_loaded (f);
+  g_assert_true (supa_table_browser_set_filter (f->browser, "name", "like", "Part*", NULL));
+  wait_loaded (f);
+  g_assert_cmpint (supa_row_model_get_count (model), ==, 150);
+
+  select_first_rows (f, 150);
+  dialog = g_object_ref (open_bulk_dialog (f, "population"));
+  bulk_set_text (dialog, "5");
+  bulk_apply (dialog);
+  views_test_wait_until (bulk_report (dialog) != NULL);
+  report = bulk_report (dialog);
+  g_assert_nonnull (strstr (report, "Updated 100 of 150 rows."));
+  g_assert_nonnull (strstr (report, "Rows 101–150 were not updated: Part 150 is frozen"));
+  g_assert_cmpint (sql_count ("SELECT count(*) FROM public.cities WHERE name LIKE 'Part %' AND population = 5"), ==, 100);
+  gtk_window_close (GTK_WINDOW (dialog));
+
+  g_free (supa_test_server_sql (server,
+                                "DROP TRIGGER test_refuse_part ON public.cities; DROP FUNCTION public.test_refuse_part();"
+                                " DELETE FROM public.cities WHERE name LIKE 'Part %'; SELECT 1"));
+}
+
+/* Selected rows whose page is not loaded cannot be matched by key: the
+ * dialog says how many are left out instead of changing fewer in silence. */
+static void
+test_bulk_update_unloaded (Fixture       *f,
+                           gconstpointer  data)
+{
+  SupaRowModel *model = open_table (f, "cities");
+  GtkSelectionModel *selection = gtk_column_view_get_model (supa_table_browser_get_column_view (f->browser));
+  g_autoptr(GtkWidget) dialog = NULL;
+  GtkWidget *left_out;
+  guint n;
+
+  wait_loaded (f);
+  supa_row_model_set_page_size (model, 5);
+  wait_loaded (f);
+  n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpuint (n, >, 40);
+  g_assert_true (gtk_selection_model_select_range (selection, 0, n, TRUE));
+
+  dialog = g_object_ref (open_bulk_dialog (f, "population"));
+  left_out = views_test_find_widget (dialog, GTK_TYPE_LABEL, "bulk-left-out");
+  g_assert_nonnull (left_out);
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (left_out)), "not loaded yet and are left out"));
+  gtk_window_close (GTK_WINDOW (dialog));
+  views_test_wait_until (!gtk_widget_get_visible (dialog));
+}
+
+/* On a production profile the table's name must be typed first. */
+static void
+test_bulk_update_production (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GtkWidget) dialog = NULL;
+  GtkWidget *entry;
+  GtkWidget *button;
+
+  open_table (f, "cities");
+  wait_loaded (f);
+  select_first_rows (f, 1);
+  dialog = g_object_ref (open_bulk_dialog (f, "is_capital"));
+  entry = views_test_find_widget (dialog, GTK_TYPE_ENTRY, "confirm-entry");
+  button = views_test_find_widget (dialog, GTK_TYPE_BUTTON, "bulk-apply-button");
+  g_assert_nonnull (entry);
+  g_assert_false (gtk_widget_get_sensitive (button));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "citie");
+  g_assert_false (gtk_widget_get_sensitive (button));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "cities");
+  g_assert_true (gtk_widget_get_sensitive (button));
+  gtk_window_close (GTK_WINDOW (dialog));
+  views_test_wait_until (!gtk_widget_get_visible (dialog));
+}
+
+/* A view (no key, no updates): the action is off and the button says why. */
+static void
+test_bulk_update_read_only (Fixture       *f,
+                            gconstpointer  data)
+{
+  GtkWidget *button;
+
+  open_table (f, "city_stats");
+  wait_loaded (f);
+  select_first_rows (f, 2);
+  g_assert_null (supa_table_browser_open_bulk_update_dialog (f->browser));
+  button = views_test_find_widget (GTK_WIDGET (f->browser), GTK_TYPE_BUTTON, "bulk-update-button");
+  g_assert_false (gtk_widget_is_sensitive (button));
+  g_assert_nonnull (gtk_widget_get_tooltip_text (button));
+  g_assert_null (strstr (gtk_widget_get_tooltip_text (button), "Ctrl+Shift+E"));
+}
+
+/* --- schemas ------------------------------------------------------------ */
+
+static SupaTestResponse *
+rest_get_profile (const char *path_and_query,
+                  const char *schema)
+{
+  g_autofree char *bearer = g_strconcat ("Bearer ", server->service_role_key, NULL);
+  const char *headers[] = { "apikey", server->service_role_key, "Authorization", bearer,
+                            "Accept-Profile", schema, NULL };
+
+  return supa_test_request (server, "GET", path_and_query, headers, NULL, NULL, 0);
+}
+
+static gboolean
+sidebar_lists (Fixture    *f,
+               const char *name)
+{
+  GListModel *tables = supa_table_sidebar_get_visible_tables (supa_table_browser_get_sidebar (f->browser));
+
+  for (guint i = 0; i < g_list_model_get_n_items (tables); i++)
+    {
+      g_autoptr(SupaTableInfo) table = g_list_model_get_item (tables, i);
+
+      if (g_str_equal (supa_table_info_get_name (table), name))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static const char *
+shown_schema (Fixture *f)
+{
+  SupaSchema *schema = supa_table_browser_get_schema (f->browser);
+
+  return schema != NULL ? supa_schema_get_name (schema) : NULL;
+}
+
+/* The demo exposes public and analytics (and graphql_public, which holds
+ * no data and is not offered): switching shows the other schema's tables,
+ * closes the open table, reads rows with Accept-Profile, and is kept when
+ * the project is connected again. */
+static void
+test_schemas (Fixture       *f,
+              gconstpointer  data)
+{
+  SupaTableSidebar *sidebar = supa_table_browser_get_sidebar (f->browser);
+  g_auto(GStrv) schemas = supa_table_sidebar_dup_schemas (sidebar);
+  g_autoptr(SupaTestResponse) response = NULL;
+  g_autofree char *first = NULL;
+  GtkWidget *dropdown;
+  SupaRowModel *model;
+
+  g_assert_cmpstr (shown_schema (f), ==, "public");
+  g_assert_cmpstr (supa_table_sidebar_get_schema (sidebar), ==, "public");
+  g_assert_true (g_strv_contains ((const char * const *) schemas, "public"));
+  g_assert_true (g_strv_contains ((const char * const *) schemas, "analytics"));
+  g_assert_false (g_strv_contains ((const char * const *) schemas, "graphql_public"));
+  g_assert_true (supa_table_sidebar_get_schemas_visible (sidebar));
+  g_assert_null (supa_table_sidebar_get_schema_note (sidebar));
+  dropdown = views_test_find_widget (GTK_WIDGET (sidebar), GTK_TYPE_DROP_DOWN, "schema-dropdown");
+  g_assert_nonnull (dropdown);
+  g_assert_true (gtk_widget_get_mapped (dropdown));
+
+  /* An open table closes when the schema changes. */
+  open_table (f, "countries");
+  wait_loaded (f);
+  g_assert_true (supa_table_sidebar_select_schema (sidebar, "analytics"));
+  g_assert_cmpstr (supa_table_browser_get_page (f->browser), ==, "overview");
+  g_assert_null (supa_table_browser_get_row_model (f->browser));
+  views_test_wait_until (g_strcmp0 (shown_schema (f), "analytics") == 0);
+  g_assert_true (sidebar_lists (f, "sites"));
+  g_assert_true (sidebar_lists (f, "page_views"));
+  g_assert_false (sidebar_lists (f, "countries"));
+
+  /* Its rows come from that schema. */
+  model = open_table (f, "sites");
+  wait_loaded (f);
+  g_assert_cmpstr (supa_table_info_get_schema (supa_row_model_get_table (model)), ==, "analytics");
+  g_assert_null (supa_table_browser_get_error_text (f->browser));
+  g_assert_cmpint (supa_row_model_get_count (model), ==, 240);
+  response = rest_get_profile ("/rest/v1/sites?select=name&order=id&limit=1", "analytics");
+  first = row_text (model, 0, "name");
+  g_assert_cmpstr (first, ==, json_object_get_string_member (json_array_get_object_element (rest_rows (response), 0), "name"));
+
+  /* Connecting the project again keeps the choice for the session. */
+  supa_table_browser_set_client (f->browser, f->client, f->profile, f->cancellable);
+  g_assert_null (supa_table_browser_get_schema (f->browser));
+  views_test_wait_until (supa_table_browser_get_schema (f->browser) != NULL);
+  g_assert_cmpstr (shown_schema (f), ==, "analytics");
+  g_assert_cmpstr (supa_table_sidebar_get_schema (sidebar), ==, "analytics");
+
+  /* And back. */
+  g_assert_true (supa_table_sidebar_select_schema (sidebar, "public"));
+  views_test_wait_until (g_strcmp0 (shown_schema (f), "public") == 0);
+  g_assert_true (sidebar_lists (f, "countries"));
+  g_assert_false (supa_table_sidebar_select_schema (sidebar, "no_such_schema"));
+}
+
+/* A PostgREST stand-in with one table in "public" whose answer to the
+ * probe for exposed schemas is chosen by the test. */
+static const char *probe_answer;
+
+static void
+fake_rest_cb (SoupServer        *soup_server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  const char *profile = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Accept-Profile");
+  const char *body;
+  guint status = 200;
+
+  if (profile != NULL && !g_str_equal (profile, "public"))
+    {
+      /* "500" or "406": a server error, or PostgREST naming its schemas. */
+      status = g_str_equal (probe_answer, "500") ? 500 : 406;
+      body = status == 500
+        ? "{\"code\":\"XX000\",\"details\":null,\"hint\":null,\"message\":\"the probe broke\"}"
+        : "{\"code\":\"PGRST106\",\"details\":null,"
+          "\"hint\":\"Only the following schemas are exposed: public, graphql_public\","
+          "\"message\":\"Invalid schema: probe\"}";
+    }
+  else
+    body = "{\"swagger\":\"2.0\",\"info\":{\"title\":\"fake\",\"version\":\"12\"},"
+           "\"paths\":{\"/\":{},\"/todos\":{\"get\":{},\"post\":{},\"patch\":{},\"delete\":{}}},"
+           "\"definitions\":{\"todos\":{\"type\":\"object\",\"required\":[\"id\"],\"properties\":{"
+           "\"id\":{\"type\":\"integer\",\"format\":\"bigint\",\"description\":\"Note:\\nThis is a Primary Key.<pk/>\"},"
+           "\"title\":{\"type\":\"string\",\"format\":\"text\"}}}}}";
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body, strlen (body));
+}
+
+/* One usable schema: no drop-down. Listing that fails: "public" all the
+ * same, with a note saying why, never an empty sidebar. */
+static void
+test_schemas_fallback (void)
+{
+  const char *answers[] = { "406", "500" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
+    {
+      g_autoptr(SoupServer) soup_server = soup_server_new (NULL, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(SupaClient) client = NULL;
+      g_autoptr(GSList) uris = NULL;
+      g_autofree char *url = NULL;
+      GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+      SupaTableBrowser *browser = SUPA_TABLE_BROWSER (supa_table_browser_new ());
+      SupaTableSidebar *sidebar = supa_table_browser_get_sidebar (browser);
+      const char *note;
+
+      probe_answer = answers[i];
+      soup_server_add_handler (soup_server, "/rest/v1", fake_rest_cb, NULL, NULL);
+      g_assert_true (soup_server_listen_local (soup_server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+      g_assert_no_error (error);
+      uris = soup_server_get_uris (soup_server);
+      url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+      g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+      client = supa_client_new (url, server->service_role_key, NULL);
+
+      gtk_window_set_child (window, GTK_WIDGET (browser));
+      gtk_window_present (window);
+      supa_table_browser_set_client (browser, client, NULL, cancellable);
+      views_test_wait_until (supa_table_browser_get_schema (browser) != NULL);
+
+      g_assert_cmpstr (supa_schema_get_name (supa_table_browser_get_schema (browser)), ==, "public");
+      g_assert_cmpstr (supa_table_sidebar_get_schema (sidebar), ==, "public");
+      g_assert_false (supa_table_sidebar_get_schemas_visible (sidebar));
+      g_assert_cmpuint (g_list_model_get_n_items (supa_table_sidebar_get_visible_tables (sidebar)), ==, 1);
+      note = supa_table_sidebar_get_schema_note (sidebar);
+      if (g_str_equal (answers[i], "406"))
+        g_assert_null (note);
+      else
+        {
+          GtkWidget *label = views_test_find_widget (GTK_WIDGET (sidebar), GTK_TYPE_LABEL, "schema-note");
+
+          g_assert_nonnull (note);
+          g_assert_nonnull (strstr (note, "showing “public”"));
+          g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (label), "the probe broke"));
+        }
+
+      g_cancellable_cancel (cancellable);
+      gtk_window_destroy (window);
+      views_test_spin (50);
+    }
+}
+
 static void
 test_anon_key (void)
 {
@@ -1304,11 +1983,14 @@ main (int   argc,
 
   g_test_add_func ("/table-browser/parse-filter", test_parse_filter);
   g_test_add_func ("/table-browser/anon-key", test_anon_key);
+  g_test_add_func ("/table-browser/schemas-fallback", test_schemas_fallback);
   ADD ("/table-browser/sidebar", test_sidebar, NULL);
   ADD ("/table-browser/rows-and-count", test_rows_and_count, NULL);
   ADD ("/table-browser/null-cells", test_null_cells, NULL);
   ADD ("/table-browser/timestamp-local", test_timestamp_local, NULL);
   ADD ("/table-browser/sort", test_sort, NULL);
+  ADD ("/table-browser/sort-multi", test_sort_multi, NULL);
+  ADD ("/table-browser/sort-shift-click", test_sort_shift_click, NULL);
   ADD ("/table-browser/filter", test_filter, NULL);
   ADD ("/table-browser/edit", test_edit, NULL);
   ADD ("/table-browser/edit-server-error", test_edit_server_error, NULL);
@@ -1325,6 +2007,12 @@ main (int   argc,
   ADD ("/table-browser/delete", test_delete, NULL);
   ADD ("/table-browser/delete-many", test_delete_many, NULL);
   ADD ("/table-browser/delete-production", test_delete_production, "production");
+  ADD ("/table-browser/bulk-update", test_bulk_update, NULL);
+  ADD ("/table-browser/bulk-update-partial", test_bulk_update_partial, NULL);
+  ADD ("/table-browser/bulk-update-production", test_bulk_update_production, "production");
+  ADD ("/table-browser/bulk-update-read-only", test_bulk_update_read_only, NULL);
+  ADD ("/table-browser/bulk-update-unloaded", test_bulk_update_unloaded, NULL);
+  ADD ("/table-browser/schemas", test_schemas, NULL);
 
 #undef ADD
 
