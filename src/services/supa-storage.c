@@ -22,6 +22,10 @@
 #define DEFAULT_REMOVE_BATCH  100
 #define DOWNLOAD_CHUNK        (64 * 1024)
 #define ERROR_BODY_LIMIT      (64 * 1024)
+#define DEFAULT_RETRY_ATTEMPTS 5
+#define DEFAULT_RETRY_BASE_MS  500
+#define DEFAULT_RETRY_MAX_MS   30000
+#define RETRY_TICK_MS          50
 
 /* ------------------------------------------------------------- JSON helpers */
 
@@ -586,6 +590,9 @@ struct _SupaStorage
   GObject     parent_instance;
 
   SupaClient *client;
+  guint       retry_attempts;
+  guint       retry_base_ms;
+  guint       retry_max_ms;
 };
 
 G_DEFINE_FINAL_TYPE (SupaStorage, supa_storage, G_TYPE_OBJECT)
@@ -597,6 +604,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_RETRYING,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static GTask *
 storage_task (SupaStorage         *self,
@@ -700,6 +714,139 @@ json_success_cb (GObject      *source,
 
   if (node != NULL)
     g_task_return_boolean (task, TRUE);
+}
+
+/* ------------------------------------------------------ retried requests */
+
+/* A JSON request that is sent again, after a pause, when the server says
+ * it is overloaded (429, 502–504) or the connection failed: the folder
+ * operations send hundreds of requests in a row and rate limits are
+ * normal there. The body is kept so each attempt is a fresh message. */
+typedef struct
+{
+  char     *method;
+  char     *route;
+  JsonNode *body;
+  gboolean  upsert;
+  guint     attempt;        /* attempts made so far */
+  gint64    resume_at;      /* monotonic µs of the next attempt */
+  GSource  *timer;
+} RetryData;
+
+static void
+retry_data_free (RetryData *data)
+{
+  g_free (data->method);
+  g_free (data->route);
+  g_clear_pointer (&data->body, json_node_unref);
+  if (data->timer != NULL)
+    {
+      g_source_destroy (data->timer);
+      g_source_unref (data->timer);
+    }
+  g_free (data);
+}
+
+static void retry_send (GTask *task);
+
+/* Ticks instead of one long timeout so a cancel during a 30 s pause is
+ * answered at once. */
+static gboolean
+retry_tick_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  RetryData *data = g_task_get_task_data (task);
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_clear_pointer (&data->timer, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  if (g_get_monotonic_time () < data->resume_at)
+    return G_SOURCE_CONTINUE;
+
+  g_clear_pointer (&data->timer, g_source_unref);
+  retry_send (g_object_ref (task));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+retry_sent_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SupaStorage *self = g_task_get_source_object (task);
+  RetryData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  JsonNode *node;
+  guint delay_ms;
+
+  node = supa_client_send_json_finish (SUPA_CLIENT (source), result, &error);
+  if (node != NULL)
+    {
+      g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
+      return;
+    }
+
+  if (!supa_storage_error_is_transient (error) || data->attempt >= MAX (self->retry_attempts, 1))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  delay_ms = supa_storage_retry_delay (self, data->attempt, error);
+  g_signal_emit (self, signals[SIGNAL_RETRYING], 0, delay_ms, error->message);
+  g_debug ("Retrying %s %s in %u ms (attempt %u of %u): %s", data->method, data->route,
+           delay_ms, data->attempt + 1, self->retry_attempts, error->message);
+  data->resume_at = g_get_monotonic_time () + (gint64) delay_ms * 1000;
+  data->timer = g_timeout_source_new (MIN (delay_ms, RETRY_TICK_MS));
+  g_source_set_static_name (data->timer, "[supadesk] storage retry");
+  g_source_set_callback (data->timer, retry_tick_cb, g_object_ref (task), g_object_unref);
+  g_source_attach (data->timer, g_task_get_context (task));
+}
+
+static void
+retry_send (GTask *task)
+{
+  SupaStorage *self = g_task_get_source_object (task);
+  RetryData *data = g_task_get_task_data (task);
+  g_autoptr(SoupMessage) msg = storage_message (self, data->method, data->route, NULL, data->body);
+
+  if (data->upsert)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "x-upsert", "true");
+  data->attempt++;
+  supa_client_send_json_async (self->client, msg, SUPA_SERVICE_STORAGE,
+                               g_task_get_cancellable (task), retry_sent_cb, task);
+}
+
+static void
+storage_request_json_async (SupaStorage         *self,
+                            const char          *method,
+                            const char          *route,
+                            JsonNode            *body,
+                            gboolean             upsert,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task = storage_task (self, cancellable, callback, user_data, storage_request_json_async);
+  RetryData *data = g_new0 (RetryData, 1);
+
+  data->method = g_strdup (method);
+  data->route = g_strdup (route);
+  data->body = body != NULL ? json_node_ref (body) : NULL;
+  data->upsert = upsert;
+  g_task_set_task_data (task, data, (GDestroyNotify) retry_data_free);
+  retry_send (task);
+}
+
+static JsonNode *
+storage_request_json_finish (SupaStorage   *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static char *
@@ -899,11 +1046,27 @@ supa_storage_class_init (SupaStorageClass *klass)
     g_param_spec_object ("client", NULL, NULL, SUPA_TYPE_CLIENT,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * SupaStorage::retrying:
+   * @delay_ms: the pause before the next attempt
+   * @message: the server's reason for the failed attempt
+   *
+   * A move, copy or removal was refused for now (rate limit, overload)
+   * and will be sent again after @delay_ms, so a progress display can say
+   * why it stalls.
+   */
+  signals[SIGNAL_RETRYING] =
+    g_signal_new ("retrying", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
 }
 
 static void
 supa_storage_init (SupaStorage *self)
 {
+  self->retry_attempts = DEFAULT_RETRY_ATTEMPTS;
+  self->retry_base_ms = DEFAULT_RETRY_BASE_MS;
+  self->retry_max_ms = DEFAULT_RETRY_MAX_MS;
 }
 
 /**
@@ -2160,13 +2323,39 @@ supa_storage_download_finish (SupaStorage   *self,
 
 /* -------------------------------------------------------------- move / copy */
 
+/* Finishes a retried request into @task; NULL when @task got the error. */
+static JsonNode *
+finish_request (GObject      *source,
+                GAsyncResult *result,
+                GTask        *task)
+{
+  GError *error = NULL;
+  JsonNode *node = storage_request_json_finish (SUPA_STORAGE (source), result, &error);
+
+  if (node == NULL)
+    g_task_return_error (task, error);
+  return node;
+}
+
+static void
+move_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonNode) node = finish_request (source, result, task);
+
+  if (node != NULL)
+    g_task_return_boolean (task, TRUE);
+}
+
 static void
 copy_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonNode) node = finish_json (source, result, task);
+  g_autoptr(JsonNode) node = finish_request (source, result, task);
   const char *key;
 
   if (node == NULL)
@@ -2179,35 +2368,32 @@ copy_cb (GObject      *source,
     g_task_return_pointer (task, g_strdup (key), g_free);
 }
 
-static void
-transfer_async (SupaStorage         *self,
-                const char          *route,
-                const char          *bucket,
-                const char          *from_path,
-                const char          *to_bucket,
-                const char          *to_path,
-                GCancellable        *cancellable,
-                GAsyncReadyCallback  callback,
-                gpointer             user_data,
-                gpointer             source_tag,
-                GAsyncReadyCallback  done)
+/* The body of /object/move and /object/copy, or NULL with @error for a
+ * bucket or path the rules refuse. */
+static JsonNode *
+transfer_body (const char  *bucket,
+               const char  *from_path,
+               const char  *to_bucket,
+               const char  *to_path,
+               GError     **error)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) body = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
   g_autofree char *from = NULL;
   g_autofree char *to = NULL;
-  GTask *task;
 
-  task = storage_task (self, cancellable, callback, user_data, source_tag);
-  if (!bucket_id_or_fail (task, bucket) ||
-      (to_bucket != NULL && !bucket_id_or_fail (task, to_bucket)) ||
-      !normalize_or_fail (task, from_path, FALSE, &from) ||
-      !normalize_or_fail (task, to_path, FALSE, &to))
+  if (bucket == NULL || *bucket == '\0' || strchr (bucket, '/') != NULL ||
+      (to_bucket != NULL && (*to_bucket == '\0' || strchr (to_bucket, '/') != NULL)))
     {
-      g_object_unref (task);
-      return;
+      g_set_error_literal (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                           _("A bucket name is needed and cannot contain “/”."));
+      return NULL;
     }
+  from = supa_storage_path_normalize (from_path, FALSE, error);
+  if (from == NULL)
+    return NULL;
+  to = supa_storage_path_normalize (to_path, FALSE, error);
+  if (to == NULL)
+    return NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "bucketId");
@@ -2222,17 +2408,45 @@ transfer_async (SupaStorage         *self,
       json_builder_add_string_value (b, to_bucket);
     }
   json_builder_end_object (b);
-  body = json_builder_get_root (b);
+  return json_builder_get_root (b);
+}
 
-  msg = storage_message (self, "POST", route, NULL, body);
-  storage_send_json (self, msg, task, done);
+static void
+transfer_async (SupaStorage         *self,
+                const char          *route,
+                const char          *bucket,
+                const char          *from_path,
+                const char          *to_bucket,
+                const char          *to_path,
+                gboolean             upsert,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data,
+                gpointer             source_tag,
+                GAsyncReadyCallback  done)
+{
+  g_autoptr(JsonNode) body = NULL;
+  GError *error = NULL;
+  GTask *task;
+
+  task = storage_task (self, cancellable, callback, user_data, source_tag);
+  body = transfer_body (bucket, from_path, to_bucket, to_path, &error);
+  if (body == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  storage_request_json_async (self, "POST", route, body, upsert, cancellable, done, task);
 }
 
 /**
  * supa_storage_move_async:
  *
  * Renames or moves an object, possibly into another bucket
- * (`POST /object/move`).
+ * (`POST /object/move`). A rate limit or an overloaded server is retried
+ * with the storage's retry policy.
  */
 void
 supa_storage_move_async (SupaStorage         *self,
@@ -2245,8 +2459,8 @@ supa_storage_move_async (SupaStorage         *self,
                          gpointer             user_data)
 {
   g_return_if_fail (SUPA_IS_STORAGE (self));
-  transfer_async (self, "object/move", bucket, from_path, to_bucket, to_path, cancellable,
-                  callback, user_data, supa_storage_move_async, json_success_cb);
+  transfer_async (self, "object/move", bucket, from_path, to_bucket, to_path, FALSE, cancellable,
+                  callback, user_data, supa_storage_move_async, move_cb);
 }
 
 gboolean
@@ -2262,6 +2476,7 @@ supa_storage_move_finish (SupaStorage   *self,
  * supa_storage_copy_async:
  *
  * Copies an object, possibly into another bucket (`POST /object/copy`).
+ * Retried like supa_storage_move_async().
  */
 void
 supa_storage_copy_async (SupaStorage         *self,
@@ -2274,7 +2489,7 @@ supa_storage_copy_async (SupaStorage         *self,
                          gpointer             user_data)
 {
   g_return_if_fail (SUPA_IS_STORAGE (self));
-  transfer_async (self, "object/copy", bucket, from_path, to_bucket, to_path, cancellable,
+  transfer_async (self, "object/copy", bucket, from_path, to_bucket, to_path, FALSE, cancellable,
                   callback, user_data, supa_storage_copy_async, copy_cb);
 }
 
@@ -2285,6 +2500,313 @@ supa_storage_copy_finish (SupaStorage   *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------ many moves and copies */
+
+void
+supa_object_failure_free (SupaObjectFailure *failure)
+{
+  if (failure == NULL)
+    return;
+  g_free (failure->from_key);
+  g_free (failure->to_key);
+  g_clear_error (&failure->error);
+  g_free (failure);
+}
+
+typedef struct
+{
+  const char            *route;
+  char                  *bucket;
+  char                  *to_bucket;
+  GStrv                  from;
+  GStrv                  to;
+  guint                  n_keys;
+  guint                  index;
+  gboolean               upsert;
+  SupaManyProgressFunc   progress;
+  gpointer               progress_data;
+  GPtrArray             *failures;    /* SupaObjectFailure* */
+} ManyData;
+
+static void
+many_data_free (ManyData *data)
+{
+  g_free (data->bucket);
+  g_free (data->to_bucket);
+  g_strfreev (data->from);
+  g_strfreev (data->to);
+  g_clear_pointer (&data->failures, g_ptr_array_unref);
+  g_free (data);
+}
+
+static void many_next (GTask *task);
+
+static void
+many_item_done (GTask  *task,
+                GError *error)
+{
+  ManyData *data = g_task_get_task_data (task);
+  guint i = data->index;
+
+  if (error != NULL)
+    {
+      SupaObjectFailure *failure = g_new0 (SupaObjectFailure, 1);
+
+      failure->from_key = g_strdup (data->from[i]);
+      failure->to_key = g_strdup (data->to[i]);
+      failure->error = error;
+      g_ptr_array_add (data->failures, failure);
+    }
+
+  data->index++;
+  if (data->progress != NULL)
+    data->progress (data->index, data->n_keys, data->from[i], error, data->progress_data);
+}
+
+static void
+many_sent_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonNode) node = NULL;
+  GError *error = NULL;
+
+  node = storage_request_json_finish (SUPA_STORAGE (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  many_item_done (task, error);
+  many_next (g_steal_pointer (&task));
+}
+
+static void
+many_next (GTask *task)
+{
+  SupaStorage *self = g_task_get_source_object (task);
+  ManyData *data = g_task_get_task_data (task);
+
+  while (data->index < data->n_keys)
+    {
+      g_autoptr(JsonNode) body = NULL;
+      GError *error = NULL;
+
+      if (g_task_return_error_if_cancelled (task))
+        {
+          g_object_unref (task);
+          return;
+        }
+
+      body = transfer_body (data->bucket, data->from[data->index], data->to_bucket,
+                            data->to[data->index], &error);
+      if (body == NULL)
+        {
+          many_item_done (task, error);
+          continue;
+        }
+
+      storage_request_json_async (self, "POST", data->route, body, data->upsert,
+                                  g_task_get_cancellable (task), many_sent_cb, task);
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&data->failures), (GDestroyNotify) g_ptr_array_unref);
+  g_object_unref (task);
+}
+
+static void
+many_async (SupaStorage          *self,
+            const char           *route,
+            const char           *bucket,
+            const char * const   *from_keys,
+            const char           *to_bucket,
+            const char * const   *to_keys,
+            gboolean              upsert,
+            SupaManyProgressFunc  progress,
+            gpointer              progress_data,
+            GCancellable         *cancellable,
+            GAsyncReadyCallback   callback,
+            gpointer              user_data,
+            gpointer              source_tag)
+{
+  GTask *task = storage_task (self, cancellable, callback, user_data, source_tag);
+  ManyData *data = g_new0 (ManyData, 1);
+
+  data->route = route;
+  data->bucket = g_strdup (bucket);
+  data->to_bucket = g_strdup (to_bucket);
+  data->from = g_strdupv ((char **) from_keys);
+  data->to = g_strdupv ((char **) to_keys);
+  data->n_keys = g_strv_length (data->from);
+  data->upsert = upsert;
+  data->progress = progress;
+  data->progress_data = progress_data;
+  data->failures = g_ptr_array_new_with_free_func ((GDestroyNotify) supa_object_failure_free);
+  g_task_set_task_data (task, data, (GDestroyNotify) many_data_free);
+
+  if (g_strv_length (data->to) != data->n_keys)
+    {
+      g_task_return_new_error (task, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT, "%s",
+                               _("Each file needs one destination."));
+      g_object_unref (task);
+      return;
+    }
+
+  many_next (task);
+}
+
+/**
+ * supa_storage_move_many_async:
+ * @from_keys: the keys to move
+ * @to_bucket: (nullable): the destination bucket, NULL for @bucket
+ * @to_keys: the new key of each, in the same order
+ * @progress: (nullable) (scope call): told of each finished key
+ *
+ * Moves objects one after the other. Each is retried on its own with the
+ * retry policy when the server is rate limiting or overloaded; a key that
+ * still fails does not stop the others. Finish with
+ * supa_storage_many_finish().
+ */
+void
+supa_storage_move_many_async (SupaStorage          *self,
+                              const char           *bucket,
+                              const char * const   *from_keys,
+                              const char           *to_bucket,
+                              const char * const   *to_keys,
+                              SupaManyProgressFunc  progress,
+                              gpointer              progress_data,
+                              GCancellable         *cancellable,
+                              GAsyncReadyCallback   callback,
+                              gpointer              user_data)
+{
+  g_return_if_fail (SUPA_IS_STORAGE (self));
+  g_return_if_fail (from_keys != NULL && to_keys != NULL);
+
+  many_async (self, "object/move", bucket, from_keys, to_bucket, to_keys, FALSE, progress, progress_data,
+              cancellable, callback, user_data, supa_storage_move_many_async);
+}
+
+/**
+ * supa_storage_copy_many_async:
+ * @upsert: replace objects that exist at the destination
+ *
+ * Copies objects like supa_storage_move_many_async() moves them.
+ */
+void
+supa_storage_copy_many_async (SupaStorage          *self,
+                              const char           *bucket,
+                              const char * const   *from_keys,
+                              const char           *to_bucket,
+                              const char * const   *to_keys,
+                              gboolean              upsert,
+                              SupaManyProgressFunc  progress,
+                              gpointer              progress_data,
+                              GCancellable         *cancellable,
+                              GAsyncReadyCallback   callback,
+                              gpointer              user_data)
+{
+  g_return_if_fail (SUPA_IS_STORAGE (self));
+  g_return_if_fail (from_keys != NULL && to_keys != NULL);
+
+  many_async (self, "object/copy", bucket, from_keys, to_bucket, to_keys, upsert, progress, progress_data,
+              cancellable, callback, user_data, supa_storage_copy_many_async);
+}
+
+/**
+ * supa_storage_many_finish:
+ *
+ * Returns: (transfer full) (element-type SupaObjectFailure): the keys that
+ *   could not be moved or copied with the server's reason (empty when all
+ *   went through), or NULL with an error when the whole operation was
+ *   cancelled or refused
+ */
+GPtrArray *
+supa_storage_many_finish (SupaStorage   *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------ retry policy */
+
+/**
+ * supa_storage_error_is_transient:
+ *
+ * Returns: whether sending the same request again later may succeed: a
+ *   rate limit (429), a gateway or overload status (502, 503, 504) or a
+ *   failed connection
+ */
+gboolean
+supa_storage_error_is_transient (const GError *error)
+{
+  guint status;
+
+  if (error == NULL || error->domain != SUPA_ERROR)
+    return FALSE;
+  if (error->code == SUPA_ERROR_RATE_LIMITED || error->code == SUPA_ERROR_NETWORK)
+    return TRUE;
+
+  status = supa_error_get_http_status (error);
+  if (status == 502 || status == 503 || status == 504)
+    return TRUE;
+  status = supa_error_get_logical_status (error);
+  return status == 429 || status == 503;
+}
+
+/**
+ * supa_storage_retry_delay:
+ * @attempt: attempts made so far (1 after the first failure)
+ *
+ * Returns: how long to wait (ms) before the next attempt: the server's
+ *   Retry-After when it sent one, else the base delay doubled per attempt;
+ *   never more than the policy's maximum
+ */
+guint
+supa_storage_retry_delay (SupaStorage  *self,
+                          guint         attempt,
+                          const GError *error)
+{
+  double retry_after;
+  guint64 delay;
+
+  g_return_val_if_fail (SUPA_IS_STORAGE (self), 0);
+
+  retry_after = error != NULL ? supa_error_get_retry_after (error) : 0;
+  if (retry_after > 0)
+    delay = (guint64) (retry_after * 1000.0);
+  else
+    delay = (guint64) self->retry_base_ms << MIN (attempt > 0 ? attempt - 1 : 0, 20u);
+
+  return (guint) MIN (delay, (guint64) self->retry_max_ms);
+}
+
+/**
+ * supa_storage_set_retry_policy:
+ * @max_attempts: attempts per request, including the first (1 = no retry)
+ * @base_delay_ms: the first pause when the server gives no Retry-After
+ * @max_delay_ms: the longest pause, Retry-After included
+ *
+ * Sets how moves, copies and removals are retried (default 5 attempts,
+ * 500 ms doubling, at most 30 s).
+ */
+void
+supa_storage_set_retry_policy (SupaStorage *self,
+                               guint        max_attempts,
+                               guint        base_delay_ms,
+                               guint        max_delay_ms)
+{
+  g_return_if_fail (SUPA_IS_STORAGE (self));
+
+  self->retry_attempts = MAX (max_attempts, 1);
+  self->retry_base_ms = base_delay_ms;
+  self->retry_max_ms = max_delay_ms;
 }
 
 /* ------------------------------------------------------------------- remove */
@@ -2324,7 +2846,6 @@ remove_next_batch (GTask *task)
   RemoveData *data = g_task_get_task_data (task);
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) body = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
   guint end = MIN (data->next + data->batch_size, data->n_paths);
 
   json_builder_begin_object (b);
@@ -2336,8 +2857,8 @@ remove_next_batch (GTask *task)
   json_builder_end_object (b);
   body = json_builder_get_root (b);
 
-  msg = storage_message (self, "DELETE", data->route, NULL, body);
-  storage_send_json (self, msg, task, remove_batch_cb);
+  storage_request_json_async (self, "DELETE", data->route, body, FALSE,
+                              g_task_get_cancellable (task), remove_batch_cb, task);
 }
 
 static void
@@ -2354,7 +2875,7 @@ remove_batch_cb (GObject      *source,
   g_auto(GStrv) requested = NULL;
   guint end = MIN (data->next + data->batch_size, data->n_paths);
 
-  node = supa_client_send_json_finish (SUPA_CLIENT (source), result, &error);
+  node = storage_request_json_finish (SUPA_STORAGE (source), result, &error);
   if (node != NULL && !JSON_NODE_HOLDS_ARRAY (node))
     error = protocol_error (_("the list of removed files"));
 

@@ -140,6 +140,26 @@ typedef void (*SupaRemoveBatchFunc) (guint               batch,
                                      const GError       *error,
                                      gpointer            user_data);
 
+/* One key a move or copy of many could not handle, with the server's
+ * reason (after the retries). */
+typedef struct
+{
+  char   *from_key;
+  char   *to_key;
+  GError *error;
+} SupaObjectFailure;
+
+void supa_object_failure_free (SupaObjectFailure *failure);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SupaObjectFailure, supa_object_failure_free)
+
+/* Called after each key of a move or copy of many: @done of @total keys
+ * are finished; @error is set when @from_key failed for good. */
+typedef void (*SupaManyProgressFunc) (guint         done,
+                                      guint         total,
+                                      const char   *from_key,
+                                      const GError *error,
+                                      gpointer      user_data);
+
 /* --------------------------------------------------------------- SupaStorage */
 
 #define SUPA_TYPE_STORAGE (supa_storage_get_type ())
@@ -304,8 +324,58 @@ char        *supa_storage_copy_finish          (SupaStorage          *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
 
+/* Moves or copies @from_keys[i] to @to_keys[i] (same length) one key at
+ * a time; each request is retried on its own (rate limits, 502–504,
+ * dropped connections) and a key that still fails does not stop the
+ * others. @to_bucket NULL = the same bucket. With @upsert a copy replaces
+ * an existing object. */
+void         supa_storage_move_many_async      (SupaStorage          *self,
+                                                const char           *bucket,
+                                                const char * const   *from_keys,
+                                                const char           *to_bucket,
+                                                const char * const   *to_keys,
+                                                SupaManyProgressFunc  progress,
+                                                gpointer              progress_data,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+void         supa_storage_copy_many_async      (SupaStorage          *self,
+                                                const char           *bucket,
+                                                const char * const   *from_keys,
+                                                const char           *to_bucket,
+                                                const char * const   *to_keys,
+                                                gboolean              upsert,
+                                                SupaManyProgressFunc  progress,
+                                                gpointer              progress_data,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+/* element-type SupaObjectFailure: empty when every key went through; NULL
+ * with an error only when cancelled. */
+GPtrArray   *supa_storage_many_finish          (SupaStorage          *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+
+/* Retry policy of moves, copies and removals: @max_attempts per request
+ * (first included), pauses of Retry-After when the server sends one, else
+ * @base_delay_ms doubled per attempt, never above @max_delay_ms. Default
+ * 5, 500 ms, 30 s. */
+void         supa_storage_set_retry_policy     (SupaStorage          *self,
+                                                guint                 max_attempts,
+                                                guint                 base_delay_ms,
+                                                guint                 max_delay_ms);
+/* The pause (ms) before the attempt after @attempt failed ones. */
+guint        supa_storage_retry_delay          (SupaStorage          *self,
+                                                guint                 attempt,
+                                                const GError         *error);
+/* Each pause is announced with the signal "retrying" (guint delay_ms,
+ * const char *message) so a progress display can say why it waits. */
+/* 429, 502–504 and connection failures: worth sending again. */
+gboolean     supa_storage_error_is_transient   (const GError         *error);
+
 /* Removes @paths in requests of @batch_size keys (0 = 100). Every batch is
- * tried; the finish returns the removed keys, or the first batch error. */
+ * tried (and retried like moves); the finish returns the removed keys, or
+ * the first batch error. */
 void         supa_storage_remove_async         (SupaStorage          *self,
                                                 const char           *bucket,
                                                 const char * const   *paths,

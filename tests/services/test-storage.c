@@ -876,6 +876,349 @@ test_list_all (void)
   g_assert_error (error, SUPA_ERROR, SUPA_ERROR_NOT_FOUND);
 }
 
+/* ------------------------------------------------ retries and many moves */
+
+static void
+set_faults (const char *faults_json)
+{
+  const char *headers[] = { "apikey", server->service_role_key, NULL };
+  g_autoptr(SupaTestResponse) r = NULL;
+
+  r = supa_test_request (server, "POST", "/__local/faults", headers, "application/json", faults_json, -1);
+  g_assert_cmpuint (r->status, ==, 200);
+}
+
+static void
+clear_faults (void)
+{
+  const char *headers[] = { "apikey", server->service_role_key, NULL };
+  g_autoptr(SupaTestResponse) r = NULL;
+
+  r = supa_test_request (server, "DELETE", "/__local/faults", headers, NULL, NULL, 0);
+  g_assert_cmpuint (r->status, <, 300);
+}
+
+/* How often the first fault fired. */
+static gint64
+fault_fired (void)
+{
+  const char *headers[] = { "apikey", server->service_role_key, NULL };
+  g_autoptr(SupaTestResponse) r = NULL;
+  JsonArray *fired;
+
+  r = supa_test_request (server, "GET", "/__local/faults", headers, NULL, NULL, 0);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_nonnull (r->json);
+  fired = json_object_get_array_member (json_node_get_object (r->json), "fired");
+  g_assert_cmpuint (json_array_get_length (fired), >=, 1);
+  return json_array_get_int_element (fired, 0);
+}
+
+typedef struct
+{
+  guint last_done;
+  guint calls;
+  guint failed;
+} ManyLog;
+
+static void
+many_progress_cb (guint         done,
+                  guint         total,
+                  const char   *from_key,
+                  const GError *error,
+                  gpointer      user_data)
+{
+  ManyLog *log = user_data;
+
+  /* Progress moves one key at a time and never past the total. */
+  g_assert_cmpuint (done, ==, log->last_done + 1);
+  g_assert_cmpuint (done, <=, total);
+  g_assert_nonnull (from_key);
+  log->last_done = done;
+  log->calls++;
+  if (error != NULL)
+    log->failed++;
+}
+
+static void
+upload_text_objects (const char *bucket,
+                     const char *prefix,
+                     guint       n,
+                     GPtrArray  *from,
+                     GPtrArray  *to,
+                     const char *to_prefix)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/file-%u.txt", prefix, i);
+      g_autofree char *key = NULL;
+      g_autoptr(GError) error = NULL;
+
+      key = upload_bytes (bucket, path, path, strlen (path), "text/plain", &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (from, g_steal_pointer (&path));
+      if (to != NULL)
+        g_ptr_array_add (to, g_strdup_printf ("%s/file-%u.txt", to_prefix, i));
+    }
+  g_ptr_array_add (from, NULL);
+  if (to != NULL)
+    g_ptr_array_add (to, NULL);
+}
+
+static void
+test_retry_policy (void)
+{
+  g_autoptr(GError) limited = supa_error_new_from_response (SUPA_SERVICE_STORAGE, 429, "Too Many Requests",
+                                                            "2", NULL, NULL);
+  g_autoptr(GError) overloaded = supa_error_new_from_response (SUPA_SERVICE_STORAGE, 503, "Service Unavailable",
+                                                               NULL, NULL, NULL);
+  g_autoptr(GError) missing = g_error_new_literal (SUPA_ERROR, SUPA_ERROR_NOT_FOUND, "Object not found");
+  g_autoptr(SupaStorage) policy = supa_storage_new (client);
+
+  g_assert_true (supa_storage_error_is_transient (limited));
+  g_assert_true (supa_storage_error_is_transient (overloaded));
+  g_assert_false (supa_storage_error_is_transient (missing));
+
+  /* Retry-After wins; without it the pause doubles; 30 s at most. */
+  g_assert_cmpuint (supa_storage_retry_delay (policy, 1, limited), ==, 2000);
+  g_assert_cmpuint (supa_storage_retry_delay (policy, 1, overloaded), ==, 500);
+  g_assert_cmpuint (supa_storage_retry_delay (policy, 3, overloaded), ==, 2000);
+  g_assert_cmpuint (supa_storage_retry_delay (policy, 12, overloaded), ==, 30000);
+  supa_storage_set_retry_policy (policy, 3, 10, 1000);
+  g_assert_cmpuint (supa_storage_retry_delay (policy, 2, overloaded), ==, 20);
+  g_assert_cmpuint (supa_storage_retry_delay (policy, 1, limited), ==, 1000);
+}
+
+typedef struct
+{
+  guint  count;
+  guint  last_delay;
+  char  *last_message;
+} RetryLog;
+
+static void
+retrying_cb (SupaStorage *source,
+             guint        delay_ms,
+             const char  *message,
+             RetryLog    *log)
+{
+  log->count++;
+  log->last_delay = delay_ms;
+  g_free (log->last_message);
+  log->last_message = g_strdup (message);
+}
+
+static void
+test_move_many_retry (void)
+{
+  RetryLog retries = { 0 };
+  g_autoptr(GPtrArray) from = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) failures = NULL;
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  ManyLog log = { 0 };
+  gint64 started;
+
+  create_bucket ("retry-move", NULL);
+  upload_text_objects ("retry-move", "src", 4, from, to, "dst");
+
+  /* The first two moves are rate limited with Retry-After: 1. */
+  g_signal_connect (storage, "retrying", G_CALLBACK (retrying_cb), &retries);
+  set_faults ("{\"faults\":[\"status:code=429,retry-after=1,count=2,prefix=/storage/v1/object/move\"]}");
+  started = g_get_monotonic_time ();
+  supa_storage_move_many_async (storage, "retry-move", (const char * const *) from->pdata, NULL,
+                                (const char * const *) to->pdata, many_progress_cb, &log,
+                                NULL, test_store_result_cb, &res);
+  failures = supa_storage_many_finish (storage, WAIT (res), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (failures->len, ==, 0);
+  g_assert_cmpint (fault_fired (), ==, 2);
+  /* Retry-After was honoured: two pauses of a second. */
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, 1900 * 1000);
+  g_assert_cmpuint (log.calls, ==, 4);
+  g_assert_cmpuint (log.failed, ==, 0);
+  /* Each pause was announced, with the server's Retry-After. */
+  g_assert_cmpuint (retries.count, ==, 2);
+  g_assert_cmpuint (retries.last_delay, ==, 1000);
+  g_assert_nonnull (strstr (retries.last_message, "supabase-local fault"));
+  g_signal_handlers_disconnect_by_data (storage, &retries);
+  g_free (retries.last_message);
+  clear_faults ();
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_assert_false (exists ("retry-move", from->pdata[i]));
+      g_assert_true (exists ("retry-move", to->pdata[i]));
+    }
+}
+
+static void
+test_move_many_gives_up (void)
+{
+  g_autoptr(GPtrArray) from = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) failures = NULL;
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  ManyLog log = { 0 };
+
+  create_bucket ("retry-stuck", NULL);
+  upload_text_objects ("retry-stuck", "src", 3, from, to, "dst");
+
+  /* Always rate limited: every key is tried 3 times, then reported. */
+  supa_storage_set_retry_policy (storage, 3, 10, 200);
+  set_faults ("{\"faults\":[\"status:code=429,prefix=/storage/v1/object/move\"]}");
+  supa_storage_move_many_async (storage, "retry-stuck", (const char * const *) from->pdata, NULL,
+                                (const char * const *) to->pdata, many_progress_cb, &log,
+                                NULL, test_store_result_cb, &res);
+  failures = supa_storage_many_finish (storage, WAIT (res), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fault_fired (), ==, 9);
+  clear_faults ();
+  supa_storage_set_retry_policy (storage, 5, 500, 30000);
+
+  g_assert_cmpuint (failures->len, ==, 3);
+  g_assert_cmpuint (log.failed, ==, 3);
+  g_assert_cmpuint (log.last_done, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      SupaObjectFailure *failure = g_ptr_array_index (failures, i);
+
+      g_assert_cmpstr (failure->from_key, ==, from->pdata[i]);
+      g_assert_cmpstr (failure->to_key, ==, to->pdata[i]);
+      g_assert_error (failure->error, SUPA_ERROR, SUPA_ERROR_RATE_LIMITED);
+      /* The server's own message is kept for the report. */
+      g_assert_nonnull (strstr (failure->error->message, "supabase-local fault"));
+      g_assert_true (exists ("retry-stuck", from->pdata[i]));
+      g_assert_false (exists ("retry-stuck", to->pdata[i]));
+    }
+}
+
+static gboolean
+cancel_later_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_many_cancel_during_pause (void)
+{
+  g_autoptr(GPtrArray) from = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) failures = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 started;
+
+  create_bucket ("retry-cancel", NULL);
+  upload_text_objects ("retry-cancel", "src", 2, from, to, "dst");
+
+  /* A 30 s Retry-After does not hold a cancel back. */
+  set_faults ("{\"faults\":[\"status:code=503,retry-after=30,prefix=/storage/v1/object/copy\"]}");
+  started = g_get_monotonic_time ();
+  g_timeout_add (300, cancel_later_cb, cancellable);
+  supa_storage_copy_many_async (storage, "retry-cancel", (const char * const *) from->pdata, NULL,
+                                (const char * const *) to->pdata, FALSE, NULL, NULL,
+                                cancellable, test_store_result_cb, &res);
+  failures = supa_storage_many_finish (storage, WAIT (res), &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (failures);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 3 * G_USEC_PER_SEC);
+  clear_faults ();
+  g_assert_false (exists ("retry-cancel", to->pdata[0]));
+}
+
+static void
+test_copy_many_across_buckets (void)
+{
+  g_autoptr(GPtrArray) from = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) to = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) failures = NULL;
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) copied = NULL;
+
+  create_bucket ("copy-from", NULL);
+  create_bucket ("copy-to", NULL);
+  upload_text_objects ("copy-from", "a", 3, from, to, "b/c");
+
+  /* One transient 503 on the way; the copy still completes. */
+  supa_storage_set_retry_policy (storage, 5, 20, 1000);
+  set_faults ("{\"faults\":[\"status:code=503,count=1,prefix=/storage/v1/object/copy\"]}");
+  supa_storage_copy_many_async (storage, "copy-from", (const char * const *) from->pdata, "copy-to",
+                                (const char * const *) to->pdata, FALSE, NULL, NULL,
+                                NULL, test_store_result_cb, &res);
+  failures = supa_storage_many_finish (storage, WAIT (res), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (failures->len, ==, 0);
+  g_assert_cmpint (fault_fired (), ==, 1);
+  clear_faults ();
+  g_clear_object (&res);
+  g_clear_pointer (&failures, g_ptr_array_unref);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_true (exists ("copy-from", from->pdata[i]));
+      g_assert_true (exists ("copy-to", to->pdata[i]));
+    }
+  copied = download_bytes ("copy-to", "b/c/file-1.txt", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (copied, NULL), g_bytes_get_size (copied), "a/file-1.txt", 12);
+
+  /* Again: existing destinations are conflicts, unless upserting. */
+  supa_storage_copy_many_async (storage, "copy-from", (const char * const *) from->pdata, "copy-to",
+                                (const char * const *) to->pdata, FALSE, NULL, NULL,
+                                NULL, test_store_result_cb, &res);
+  failures = supa_storage_many_finish (storage, WAIT (res), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (failures->len, ==, 3);
+  g_assert_error (((SupaObjectFailure *) failures->pdata[0])->error, SUPA_ERROR, SUPA_ERROR_CONFLICT);
+  g_clear_object (&res);
+  g_clear_pointer (&failures, g_ptr_array_unref);
+
+  supa_storage_copy_many_async (storage, "copy-from", (const char * const *) from->pdata, "copy-to",
+                                (const char * const *) to->pdata, TRUE, NULL, NULL,
+                                NULL, test_store_result_cb, &res);
+  failures = supa_storage_many_finish (storage, WAIT (res), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (failures->len, ==, 0);
+  supa_storage_set_retry_policy (storage, 5, 500, 30000);
+}
+
+static void
+test_remove_retry (void)
+{
+  g_autoptr(GPtrArray) from = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) removed = NULL;
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  BatchLog log = { 0 };
+
+  create_bucket ("retry-remove", NULL);
+  upload_text_objects ("retry-remove", "x", 5, from, NULL, NULL);
+
+  /* The first batch of two is rate limited three times (Retry-After: 1 s,
+   * capped to 50 ms here), then goes through with the others. */
+  supa_storage_set_retry_policy (storage, 5, 20, 50);
+  set_faults ("{\"faults\":[\"status:code=429,retry-after=1,count=3,method=DELETE,prefix=/storage/v1/object/retry-remove\"]}");
+  supa_storage_remove_async (storage, "retry-remove", (const char * const *) from->pdata, 2,
+                             remove_batch_cb, &log, NULL, test_store_result_cb, &res);
+  removed = supa_storage_remove_finish (storage, WAIT (res), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fault_fired (), ==, 3);
+  clear_faults ();
+  supa_storage_set_retry_policy (storage, 5, 500, 30000);
+
+  g_assert_cmpuint (removed->len, ==, 5);
+  g_assert_cmpuint (log.batches, ==, 3);
+  g_assert_cmpuint (log.removed, ==, 5);
+  for (guint i = 0; i < 5; i++)
+    g_assert_false (exists ("retry-remove", from->pdata[i]));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -893,6 +1236,12 @@ main (int   argc,
   g_test_add_func ("/storage/limits", test_limits);
   g_test_add_func ("/storage/remove-batches", test_remove_batches);
   g_test_add_func ("/storage/list-all", test_list_all);
+  g_test_add_func ("/storage/retry-policy", test_retry_policy);
+  g_test_add_func ("/storage/move-many-retry", test_move_many_retry);
+  g_test_add_func ("/storage/move-many-gives-up", test_move_many_gives_up);
+  g_test_add_func ("/storage/many-cancel-during-pause", test_many_cancel_during_pause);
+  g_test_add_func ("/storage/copy-many-across-buckets", test_copy_many_across_buckets);
+  g_test_add_func ("/storage/remove-retry", test_remove_retry);
 
   ret = g_test_run ();
 
