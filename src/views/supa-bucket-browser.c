@@ -80,6 +80,8 @@ struct _SupaBucketBrowser
   SupaFilePreview    *preview;
   GMenuModel         *file_menu;
   GtkWidget          *file_popover;
+  GtkWidget          *operation_cancel;
+  GCancellable       *op_cancellable;     /* the copy, move or delete running */
 };
 
 G_DEFINE_FINAL_TYPE (SupaBucketBrowser, supa_bucket_browser, GTK_TYPE_WIDGET)
@@ -102,6 +104,8 @@ static guint signals[N_SIGNALS];
 
 static void update_actions (SupaBucketBrowser *self);
 static void load_buckets   (SupaBucketBrowser *self);
+static void parent_cancelled_cb (GCancellable *parent,
+                                 GCancellable *child);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -170,7 +174,10 @@ set_operation_progress (SupaBucketBrowser *self,
 {
   gtk_progress_bar_set_fraction (self->operation_progress, total > 0 ? (double) done / total : 0);
   if (label != NULL)
-    gtk_label_set_label (self->operation_label, label);
+    {
+      gtk_label_set_label (self->operation_label, label);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->operation_label), NULL);
+    }
 }
 
 static char *
@@ -349,6 +356,7 @@ typedef struct
   SupaStorage *storage;
   char        *bucket;
   GPtrArray   *keys;          /* object keys found */
+  GPtrArray   *infos;         /* their listing entries (SupaObjectInfo), same order */
   GPtrArray   *placeholders;  /* "<folder>/.emptyFolderPlaceholder" */
   guint        pending;
   GError      *error;
@@ -360,6 +368,7 @@ collect_data_free (CollectData *data)
   g_clear_object (&data->storage);
   g_free (data->bucket);
   g_clear_pointer (&data->keys, g_ptr_array_unref);
+  g_clear_pointer (&data->infos, g_ptr_array_unref);
   g_clear_pointer (&data->placeholders, g_ptr_array_unref);
   g_clear_error (&data->error);
   g_free (data);
@@ -406,7 +415,10 @@ collect_step_cb (GObject      *object,
           if (supa_object_info_get_is_folder (info))
             collect_folder (task, path);
           else
-            g_ptr_array_add (data->keys, g_steal_pointer (&path));
+            {
+              g_ptr_array_add (data->keys, g_steal_pointer (&path));
+              g_ptr_array_add (data->infos, g_object_ref (info));
+            }
         }
     }
 
@@ -449,6 +461,7 @@ collect_keys_async (SupaStorage         *storage,
   data->storage = g_object_ref (storage);
   data->bucket = g_strdup (bucket);
   data->keys = g_ptr_array_new_with_free_func (g_free);
+  data->infos = g_ptr_array_new_with_free_func (g_object_unref);
   data->placeholders = g_ptr_array_new_with_free_func (g_free);
   g_task_set_task_data (task, data, (GDestroyNotify) collect_data_free);
 
@@ -476,6 +489,16 @@ collect_keys_finish (GAsyncResult  *result,
   if (placeholders != NULL)
     *placeholders = g_ptr_array_ref (data->placeholders);
   return g_ptr_array_ref (data->keys);
+}
+
+/* The listing entries of the keys, in their order (sizes and types for
+ * the pre-flight of a copy to another bucket). */
+static GPtrArray *
+collect_infos (GAsyncResult *result)
+{
+  CollectData *data = g_task_get_task_data (G_TASK (result));
+
+  return g_ptr_array_ref (data->infos);
 }
 
 /* ------------------------------------------------------- folder display */
@@ -791,6 +814,71 @@ row_drop_accept_cb (GtkDropTarget *target,
          gdk_content_formats_contain_gtype (gdk_drop_get_formats (drop), GDK_TYPE_FILE_LIST);
 }
 
+/* The row widget of a cell's child (the column view's "row" node), so a
+ * drop highlight covers the whole row, not one cell. */
+static GtkWidget *
+row_of_cell (GtkWidget *child)
+{
+  for (GtkWidget *w = child; w != NULL; w = gtk_widget_get_parent (w))
+    {
+      if (GTK_IS_COLUMN_VIEW (w))
+        break;
+      if (g_strcmp0 (gtk_widget_get_css_name (w), "row") == 0)
+        return w;
+    }
+  return NULL;
+}
+
+static void
+set_row_highlight (GtkWidget *child,
+                   gboolean   highlight)
+{
+  GtkWidget *row = row_of_cell (child);
+
+  if (row == NULL)
+    return;
+  if (highlight)
+    gtk_widget_add_css_class (row, "drop-highlight");
+  else
+    gtk_widget_remove_css_class (row, "drop-highlight");
+}
+
+/* Files dragged over a folder row: the row lights up as the target. */
+static GdkDragAction
+row_drop_enter_cb (GtkDropTarget *target,
+                   double         x,
+                   double         y,
+                   gpointer       user_data)
+{
+  set_row_highlight (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target)), TRUE);
+  return GDK_ACTION_COPY;
+}
+
+static void
+row_drop_leave_cb (GtkDropTarget *target,
+                   gpointer       user_data)
+{
+  set_row_highlight (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target)), FALSE);
+}
+
+/* The same for the folder view as a whole (a drop into the open folder). */
+static GdkDragAction
+view_drop_enter_cb (GtkDropTarget *target,
+                    double         x,
+                    double         y,
+                    gpointer       user_data)
+{
+  gtk_widget_add_css_class (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target)), "drop-highlight");
+  return GDK_ACTION_COPY;
+}
+
+static void
+view_drop_leave_cb (GtkDropTarget *target,
+                    gpointer       user_data)
+{
+  gtk_widget_remove_css_class (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target)), "drop-highlight");
+}
+
 static gboolean
 row_drop_cb (GtkDropTarget     *target,
              const GValue      *value,
@@ -802,6 +890,7 @@ row_drop_cb (GtkDropTarget     *target,
   SupaObjectInfo *info = g_object_get_data (G_OBJECT (cell), "supa-item");
   g_autofree char *folder = NULL;
 
+  set_row_highlight (cell, FALSE);
   if (info == NULL || !supa_object_info_get_is_folder (info))
     return FALSE;
 
@@ -816,14 +905,19 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
 {
   ColumnKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "supa-column"));
   GtkWidget *label = gtk_label_new (NULL);
+  /* Every cell of a folder row takes drops, so the whole row is a target. */
+  GtkDropTarget *target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
 
+  g_signal_connect (target, "accept", G_CALLBACK (row_drop_accept_cb), NULL);
+  g_signal_connect (target, "enter", G_CALLBACK (row_drop_enter_cb), NULL);
+  g_signal_connect (target, "leave", G_CALLBACK (row_drop_leave_cb), NULL);
+  g_signal_connect (target, "drop", G_CALLBACK (row_drop_cb), self);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
 
   if (kind == COLUMN_NAME)
     {
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
       GtkWidget *image = gtk_image_new ();
-      GtkDropTarget *target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
 
       gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
       gtk_label_set_xalign (GTK_LABEL (label), 0);
@@ -832,8 +926,6 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
       gtk_widget_set_hexpand (label, TRUE);
       gtk_box_append (GTK_BOX (box), image);
       gtk_box_append (GTK_BOX (box), label);
-      g_signal_connect (target, "accept", G_CALLBACK (row_drop_accept_cb), NULL);
-      g_signal_connect (target, "drop", G_CALLBACK (row_drop_cb), self);
       gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (target));
       gtk_list_item_set_child (list_item, box);
     }
@@ -844,6 +936,7 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
         gtk_widget_add_css_class (label, "dim-label");
       if (kind == COLUMN_SIZE)
         gtk_widget_add_css_class (label, "numeric");
+      gtk_widget_add_controller (label, GTK_EVENT_CONTROLLER (target));
       gtk_list_item_set_child (list_item, label);
     }
 }
@@ -911,7 +1004,11 @@ unbind_cell_cb (GtkSignalListItemFactory *factory,
                 GtkListItem              *list_item,
                 SupaBucketBrowser        *self)
 {
-  g_object_set_data (G_OBJECT (gtk_list_item_get_child (list_item)), "supa-item", NULL);
+  GtkWidget *child = gtk_list_item_get_child (list_item);
+
+  /* A recycled row must not keep the highlight of the item it showed. */
+  set_row_highlight (child, FALSE);
+  g_object_set_data (G_OBJECT (child), "supa-item", NULL);
 }
 
 static void
@@ -1550,123 +1647,25 @@ new_folder_action (GtkWidget  *widget,
 
 /* --------------------------------------------------------------- rename */
 
-typedef struct
-{
-  SupaBucketBrowser *self;
-  char              *bucket;
-  char              *from;       /* folder prefix or file key */
-  char              *to;
-  GPtrArray         *keys;       /* for folders: every key to move */
-  GPtrArray         *optional;   /* placeholders: moved when present */
-  guint              index;
-  guint              failed;
-  GError            *error;
-} RenameJob;
-
-static void
-rename_job_free (RenameJob *job)
-{
-  g_clear_object (&job->self);
-  g_free (job->bucket);
-  g_free (job->from);
-  g_free (job->to);
-  g_clear_pointer (&job->keys, g_ptr_array_unref);
-  g_clear_pointer (&job->optional, g_ptr_array_unref);
-  g_clear_error (&job->error);
-  g_free (job);
-}
-
-static void rename_next (RenameJob *job);
-
-static void
-rename_finish (RenameJob *job)
-{
-  SupaBucketBrowser *self = job->self;
-
-  set_busy (self, FALSE, NULL);
-  if (job->error != NULL)
-    toast_error (self, _("Could not rename"), job->error);
-  else
-    toast (self, _("Renamed"));
-  schedule_reload_now (self);
-  rename_job_free (job);
-}
-
-static void
-rename_move_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  RenameJob *job = user_data;
-  g_autoptr(GError) error = NULL;
-  gboolean optional = job->index > job->keys->len;
-
-  if (!supa_storage_move_finish (SUPA_STORAGE (object), result, &error))
-    {
-      if (is_cancelled (error))
-        {
-          rename_job_free (job);
-          return;
-        }
-      /* A folder without a placeholder is normal. */
-      if (!(optional && g_error_matches (error, SUPA_ERROR, SUPA_ERROR_NOT_FOUND)) && job->error == NULL)
-        job->error = g_steal_pointer (&error);
-    }
-
-  rename_next (job);
-}
-
-static void
-rename_next (RenameJob *job)
-{
-  SupaBucketBrowser *self = job->self;
-  guint total = job->keys->len + job->optional->len;
-  const char *key;
-  g_autofree char *target = NULL;
-  g_autofree char *label = NULL;
-
-  /* Stop at the first real failure: the rest stays where it was. */
-  if (job->index >= total || job->error != NULL || self->storage == NULL)
-    {
-      rename_finish (job);
-      return;
-    }
-
-  key = job->index < job->keys->len ? g_ptr_array_index (job->keys, job->index)
-                                    : g_ptr_array_index (job->optional, job->index - job->keys->len);
-  target = g_strconcat (job->to, key + strlen (job->from), NULL);
-  /* Translators: progress of renaming a folder, "3 of 10" objects */
-  label = g_strdup_printf (_("Moving %u of %u…"), MIN (job->index + 1, job->keys->len), job->keys->len);
-  set_operation_progress (self, job->index, total, label);
-  job->index++;
-  supa_storage_move_async (self->storage, job->bucket, key, NULL, target, self->cancellable, rename_move_cb, job);
-}
-
-static void
-rename_collect_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  RenameJob *job = user_data;
-  g_autoptr(GError) error = NULL;
-
-  job->keys = collect_keys_finish (result, &job->optional, &error);
-  if (job->keys == NULL)
-    {
-      if (is_cancelled (error))
-        {
-          rename_job_free (job);
-          return;
-        }
-      job->keys = g_ptr_array_new_with_free_func (g_free);
-      job->optional = g_ptr_array_new_with_free_func (g_free);
-      job->error = g_steal_pointer (&error);
-      rename_finish (job);
-      return;
-    }
-
-  rename_next (job);
-}
+/* A rename is a move within the folder (see "copy and move" below). */
+static gboolean transfer_items (SupaBucketBrowser  *self,
+                                SupaObjectOp        op,
+                                GPtrArray          *items,
+                                const char * const *names,
+                                const char         *to_bucket,
+                                const char         *to_folder,
+                                gboolean            rename,
+                                GError            **error);
+static char         *report_line     (const char         *key,
+                                      const char         *reason);
+static void          show_report     (SupaBucketBrowser  *self,
+                                      const char         *name,
+                                      const char         *heading,
+                                      GPtrArray          *lines,
+                                      const char         *footer);
+static GCancellable *begin_operation (SupaBucketBrowser  *self,
+                                      GCancellable      **parent,
+                                      gulong             *parent_id);
 
 gboolean
 supa_bucket_browser_rename (SupaBucketBrowser  *self,
@@ -1680,7 +1679,8 @@ supa_bucket_browser_rename (SupaBucketBrowser  *self,
   g_autofree char *target = NULL;
   g_autoptr(GHashTable) taken_files = NULL;
   g_autoptr(GHashTable) taken_folders = NULL;
-  RenameJob *job;
+  g_autoptr(GPtrArray) items = NULL;
+  const char *names[2] = { NULL, NULL };
 
   g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), FALSE);
 
@@ -1709,38 +1709,11 @@ supa_bucket_browser_rename (SupaBucketBrowser  *self,
       g_set_error (error, SUPA_ERROR, SUPA_ERROR_CONFLICT, _("“%s” already exists here."), stripped);
       return FALSE;
     }
+  names[0] = stripped;
 
-  job = g_new0 (RenameJob, 1);
-  job->self = g_object_ref (self);
-  job->bucket = g_strdup (bucket_id (self));
-  job->from = item_path (self, info);
-  job->to = g_steal_pointer (&target);
-
-  if (supa_object_info_get_is_folder (info))
-    {
-      g_autofree char *folder = g_strdup (job->from);
-      const char *list[] = { folder, NULL };
-
-      /* Keys are rewritten by replacing the "from/" prefix. */
-      g_free (job->from);
-      job->from = g_strconcat (folder, "/", NULL);
-      g_free (target);
-      target = g_strconcat (job->to, "/", NULL);
-      g_free (job->to);
-      job->to = g_steal_pointer (&target);
-      set_busy (self, TRUE, _("Listing the folder…"));
-      collect_keys_async (self->storage, job->bucket, list, self->cancellable, rename_collect_cb, job);
-    }
-  else
-    {
-      job->keys = g_ptr_array_new_with_free_func (g_free);
-      job->optional = g_ptr_array_new_with_free_func (g_free);
-      g_ptr_array_add (job->keys, g_strdup (job->from));
-      set_busy (self, TRUE, _("Renaming…"));
-      rename_next (job);
-    }
-
-  return TRUE;
+  items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (items, g_steal_pointer (&info));
+  return transfer_items (self, SUPA_OBJECT_OP_MOVE, items, names, bucket_id (self), self->prefix, TRUE, error);
 }
 
 static gboolean
@@ -1778,6 +1751,10 @@ typedef struct
   SupaBucketBrowser *self;
   char              *bucket;
   GPtrArray         *keys;
+  GPtrArray         *failed;      /* "key — reason" */
+  GCancellable      *cancellable;
+  GCancellable      *parent;
+  gulong             parent_id;
   guint              batches;
   guint              removed;
 } DeleteJob;
@@ -1785,9 +1762,18 @@ typedef struct
 static void
 delete_job_free (DeleteJob *job)
 {
+  if (job->parent != NULL && job->parent_id != 0)
+    g_cancellable_disconnect (job->parent, job->parent_id);
+  g_clear_object (&job->parent);
+  if (job->self->op_cancellable == job->cancellable)
+    g_clear_object (&job->self->op_cancellable);
+  g_clear_object (&job->cancellable);
+  if (job->self->storage != NULL)
+    update_actions (job->self);
   g_clear_object (&job->self);
   g_free (job->bucket);
   g_clear_pointer (&job->keys, g_ptr_array_unref);
+  g_clear_pointer (&job->failed, g_ptr_array_unref);
   g_free (job);
 }
 
@@ -1802,6 +1788,18 @@ delete_batch_cb (guint               batch,
   g_autofree char *label = NULL;
 
   job->removed += removed != NULL ? g_strv_length ((char **) removed) : 0;
+
+  /* A batch that failed even after the retries: every file of it is
+   * named in the report (placeholders aside, they may not exist). */
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    for (guint i = 0; requested[i] != NULL; i++)
+      {
+        g_autofree char *base = supa_storage_path_basename (requested[i]);
+
+        if (!g_str_equal (base, PLACEHOLDER_NAME))
+          g_ptr_array_add (job->failed, report_line (requested[i], error->message));
+      }
+
   /* Translators: progress of a deletion in batches */
   label = g_strdup_printf (_("Deleting… batch %u of %u"), MIN (batch + 1, job->batches), job->batches);
   set_operation_progress (job->self, batch + 1, job->batches, label);
@@ -1818,22 +1816,44 @@ delete_remove_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   removed = supa_storage_remove_finish (SUPA_STORAGE (object), result, &error);
-  if (!is_cancelled (error))
+  if (self->storage == NULL || job->parent == NULL || g_cancellable_is_cancelled (job->parent))
     {
-      set_busy (self, FALSE, NULL);
-      if (removed == NULL)
-        toast_error (self, _("Could not delete everything"), error);
-      else
-        {
-          g_autofree char *text = NULL;
-
-          /* Translators: result of a deletion; placeholders are not counted */
-          text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Deleted %u file", "Deleted %u files", job->removed),
-                                  job->removed);
-          toast (self, text);
-        }
-      schedule_reload_now (self);
+      delete_job_free (job);
+      return;
     }
+
+  set_busy (self, FALSE, NULL);
+  if (is_cancelled (error))
+    {
+      /* Translators: a deletion was stopped; %u files were deleted before */
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Stopped after deleting %u file",
+                                                            "Stopped after deleting %u files", job->removed),
+                                               job->removed);
+      toast (self, text);
+    }
+  else if (job->failed->len > 0)
+    {
+      g_autofree char *heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u File Was Not Deleted",
+                                                               "%u Files Were Not Deleted", job->failed->len),
+                                                  job->failed->len);
+      g_autofree char *footer = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file was deleted.",
+                                                              "%u files were deleted.", job->removed),
+                                                 job->removed);
+
+      show_report (self, "delete-report", heading, job->failed, footer);
+    }
+  else if (removed == NULL)
+    toast_error (self, _("Could not delete everything"), error);
+  else
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: result of a deletion; placeholders are not counted */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Deleted %u file", "Deleted %u files", job->removed),
+                              job->removed);
+      toast (self, text);
+    }
+  schedule_reload_now (self);
 
   delete_job_free (job);
 }
@@ -1855,7 +1875,7 @@ delete_start (DeleteJob *job)
   g_ptr_array_add (job->keys, NULL);
   supa_storage_remove_async (self->storage, job->bucket, (const char * const *) job->keys->pdata,
                              REMOVE_BATCH_SIZE, delete_batch_cb, job,
-                             self->cancellable, delete_remove_cb, job);
+                             job->cancellable, delete_remove_cb, job);
 }
 
 static void
@@ -1871,10 +1891,13 @@ delete_collect_cb (GObject      *object,
   keys = collect_keys_finish (result, &placeholders, &error);
   if (keys == NULL)
     {
-      if (!is_cancelled (error))
+      SupaBucketBrowser *self = job->self;
+
+      if (self->storage != NULL && job->parent != NULL && !g_cancellable_is_cancelled (job->parent))
         {
-          set_busy (job->self, FALSE, NULL);
-          toast_error (job->self, _("Could not list the folders to delete"), error);
+          set_busy (self, FALSE, NULL);
+          if (!is_cancelled (error))
+            toast_error (self, _("Could not list the folders to delete"), error);
         }
       delete_job_free (job);
       return;
@@ -1906,6 +1929,8 @@ supa_bucket_browser_delete_selected (SupaBucketBrowser *self)
   job->self = g_object_ref (self);
   job->bucket = g_strdup (bucket_id (self));
   job->keys = g_ptr_array_new_with_free_func (g_free);
+  job->failed = g_ptr_array_new_with_free_func (g_free);
+  job->cancellable = begin_operation (self, &job->parent, &job->parent_id);
   folders = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < items->len; i++)
@@ -1923,7 +1948,7 @@ supa_bucket_browser_delete_selected (SupaBucketBrowser *self)
     {
       g_ptr_array_add (folders, NULL);
       collect_keys_async (self->storage, job->bucket, (const char * const *) folders->pdata,
-                          self->cancellable, delete_collect_cb, job);
+                          job->cancellable, delete_collect_cb, job);
     }
   else
     delete_start (job);
@@ -2830,6 +2855,7 @@ view_drop_cb (GtkDropTarget     *target,
               double             y,
               SupaBucketBrowser *self)
 {
+  gtk_widget_remove_css_class (GTK_WIDGET (self->content_stack), "drop-highlight");
   return supa_bucket_browser_drop (self, value, NULL);
 }
 
@@ -3032,6 +3058,1062 @@ context_menu_action (GtkWidget  *widget,
     popup_file_menu (self, bounds.origin.x + 24, bounds.origin.y + 32);
 }
 
+/* ------------------------------------------------------ copy and move */
+
+/* One object of a copy or move; placeholders keep empty folders alive and
+ * may be missing, so their failures are not the user's business. */
+typedef struct
+{
+  char     *from;
+  char     *to;
+  char     *mime;
+  gint64    size;
+  gboolean  placeholder;
+} TransferEntry;
+
+static void
+transfer_entry_free (TransferEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->from);
+  g_free (entry->to);
+  g_free (entry->mime);
+  g_free (entry);
+}
+
+static TransferEntry *
+transfer_entry_new (const char *from,
+                    const char *to,
+                    const char *mime,
+                    gint64      size,
+                    gboolean    placeholder)
+{
+  TransferEntry *entry = g_new0 (TransferEntry, 1);
+
+  entry->from = g_strdup (from);
+  entry->to = g_strdup (to);
+  entry->mime = g_strdup (mime != NULL && *mime != '\0' ? mime : "application/octet-stream");
+  entry->size = size;
+  entry->placeholder = placeholder;
+  return entry;
+}
+
+typedef enum
+{
+  PASS_MAIN,
+  PASS_REPLACE,
+  PASS_KEEP,
+  PASS_CLEANUP,
+  PASS_DONE,
+} TransferPass;
+
+typedef struct
+{
+  SupaBucketBrowser *self;
+  SupaObjectOp       op;
+  gboolean           rename;
+  char              *bucket;
+  char              *source_folder;
+  char              *to_bucket;       /* NULL = the same bucket */
+  GCancellable      *cancellable;     /* this operation's, for its Cancel button */
+  GCancellable      *parent;
+  gulong             parent_id;
+  GPtrArray         *folders;         /* source folder prefixes to list */
+  GPtrArray         *folder_targets;  /* and where each goes */
+  GPtrArray         *entries;         /* TransferEntry: everything, main pass */
+  GHashTable        *by_from;         /* from key → TransferEntry (borrowed) */
+  GHashTable        *finished;        /* from keys that went through */
+  GPtrArray         *conflicts;       /* TransferEntry (borrowed) */
+  GPtrArray         *replace;         /* TransferEntry (borrowed) */
+  GPtrArray         *keep;            /* TransferEntry (owned: new names) */
+  GPtrArray         *cleanup;         /* source placeholders left behind by a move */
+  GPtrArray         *report;          /* "key — reason" */
+  GHashTable        *taken;           /* destination keys known to exist */
+  SupaBucket        *dest;            /* for the pre-flight across buckets */
+  TransferPass       pass;
+  guint              conflict_index;
+  int                apply_all;
+  guint              total;           /* real objects */
+  guint              done;
+  guint              ok;
+  guint              skipped;
+} TransferJob;
+
+static void
+transfer_job_free (TransferJob *job)
+{
+  SupaBucketBrowser *self = job->self;
+
+  if (job->parent != NULL && job->parent_id != 0)
+    g_cancellable_disconnect (job->parent, job->parent_id);
+  g_clear_object (&job->parent);
+  if (self->op_cancellable == job->cancellable)
+    g_clear_object (&self->op_cancellable);
+  g_clear_object (&job->cancellable);
+  g_free (job->bucket);
+  g_free (job->source_folder);
+  g_free (job->to_bucket);
+  g_clear_pointer (&job->folders, g_ptr_array_unref);
+  g_clear_pointer (&job->folder_targets, g_ptr_array_unref);
+  g_clear_pointer (&job->by_from, g_hash_table_unref);
+  g_clear_pointer (&job->entries, g_ptr_array_unref);
+  g_clear_pointer (&job->finished, g_hash_table_unref);
+  g_clear_pointer (&job->conflicts, g_ptr_array_unref);
+  g_clear_pointer (&job->replace, g_ptr_array_unref);
+  g_clear_pointer (&job->keep, g_ptr_array_unref);
+  g_clear_pointer (&job->cleanup, g_ptr_array_unref);
+  g_clear_pointer (&job->report, g_ptr_array_unref);
+  g_clear_pointer (&job->taken, g_hash_table_unref);
+  g_clear_object (&job->dest);
+  if (self->storage != NULL)
+    update_actions (self);
+  g_clear_object (&job->self);
+  g_free (job);
+}
+
+/* An operation the Cancel button of the progress bar can stop; the
+ * window's cancellable stops it too. */
+static GCancellable *
+begin_operation (SupaBucketBrowser  *self,
+                 GCancellable      **parent,
+                 gulong             *parent_id)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+  g_set_object (&self->op_cancellable, cancellable);
+  *parent = self->cancellable != NULL ? g_object_ref (self->cancellable) : NULL;
+  *parent_id = *parent != NULL ? g_cancellable_connect (*parent, G_CALLBACK (parent_cancelled_cb),
+                                                        g_object_ref (cancellable), g_object_unref)
+                               : 0;
+  return g_steal_pointer (&cancellable);
+}
+
+/* TRUE when the section itself went away (window closed, disconnected):
+ * then there is nobody to report to. */
+static gboolean
+section_gone (SupaBucketBrowser *self,
+              GCancellable      *parent)
+{
+  return self->storage == NULL || parent == NULL || g_cancellable_is_cancelled (parent);
+}
+
+static void
+show_report (SupaBucketBrowser *self,
+             const char        *name,
+             const char        *heading,
+             GPtrArray         *lines,
+             const char        *footer)
+{
+  AdwMessageDialog *dialog;
+  GString *body = g_string_new (NULL);
+
+  for (guint i = 0; i < lines->len && i < 20; i++)
+    {
+      if (i > 0)
+        g_string_append_c (body, '\n');
+      g_string_append (body, g_ptr_array_index (lines, i));
+    }
+  if (lines->len > 20)
+    {
+      g_string_append_c (body, '\n');
+      g_string_append_printf (body, g_dngettext (GETTEXT_PACKAGE, "…and %u more", "…and %u more", lines->len - 20),
+                              lines->len - 20);
+    }
+  if (footer != NULL)
+    {
+      g_string_append (body, "\n\n");
+      g_string_append (body, footer);
+    }
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading, body->str));
+  gtk_widget_set_name (GTK_WIDGET (dialog), name);
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_string_free (body, TRUE);
+}
+
+static char *
+report_line (const char *key,
+             const char *reason)
+{
+  /* Translators: one line of a report: an object key, then why */
+  return g_strdup_printf (_("%s — %s"), key, reason);
+}
+
+static void
+transfer_progress (TransferJob *job)
+{
+  g_autofree char *label = NULL;
+
+  if (job->op == SUPA_OBJECT_OP_COPY)
+    /* Translators: progress of a copy, "3 of 10" files */
+    label = g_strdup_printf (_("Copying %u of %u…"), MIN (job->done + 1, job->total), job->total);
+  else
+    /* Translators: progress of a move or folder rename, "3 of 10" files */
+    label = g_strdup_printf (_("Moving %u of %u…"), MIN (job->done + 1, job->total), job->total);
+  set_operation_progress (job->self, job->done, job->total, label);
+}
+
+static void
+transfer_finish (TransferJob *job)
+{
+  SupaBucketBrowser *self = job->self;
+  gboolean cancelled = g_cancellable_is_cancelled (job->cancellable);
+  gboolean move = job->op == SUPA_OBJECT_OP_MOVE;
+
+  if (section_gone (self, job->parent))
+    {
+      transfer_job_free (job);
+      return;
+    }
+
+  set_busy (self, FALSE, NULL);
+
+  if (cancelled)
+    {
+      /* Everything not yet through is named, so a half-moved folder is
+       * never a surprise. */
+      for (guint i = 0; i < job->entries->len; i++)
+        {
+          TransferEntry *entry = g_ptr_array_index (job->entries, i);
+
+          if (!entry->placeholder && !g_hash_table_contains (job->finished, entry->from))
+            g_ptr_array_add (job->report, report_line (entry->from, _("cancelled")));
+        }
+    }
+
+  if (job->report->len > 0)
+    {
+      g_autofree char *heading = NULL;
+      g_autofree char *footer = NULL;
+      g_autofree char *where = job->source_folder[0] != '\0'
+                                 ? g_strconcat (job->bucket, "/", job->source_folder, NULL)
+                                 : g_strdup (job->bucket);
+
+      if (move)
+        heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u File Was Not Moved",
+                                                "%u Files Were Not Moved", job->report->len),
+                                   job->report->len);
+      else
+        heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u File Was Not Copied",
+                                                "%u Files Were Not Copied", job->report->len),
+                                   job->report->len);
+      if (move)
+        /* Translators: %u files were moved; %s is the bucket/folder the others are still in */
+        footer = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file was moved. The files listed are still in “%s”.",
+                                               "%u files were moved. The files listed are still in “%s”.", job->ok),
+                                  job->ok, where);
+      else
+        footer = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file was copied.", "%u files were copied.", job->ok),
+                                  job->ok);
+      show_report (self, "transfer-report", heading, job->report, footer);
+    }
+  else if (job->rename)
+    toast (self, _("Renamed"));
+  else
+    {
+      g_autofree char *text = NULL;
+
+      if (move)
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Moved %u file", "Moved %u files", job->ok), job->ok);
+      else
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Copied %u file", "Copied %u files", job->ok), job->ok);
+      if (job->skipped > 0)
+        {
+          /* Translators: appended to "Copied 3 files" */
+          g_autofree char *more = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %u skipped", "%s, %u skipped",
+                                                                job->skipped), text, job->skipped);
+          g_free (text);
+          text = g_steal_pointer (&more);
+        }
+      toast (self, text);
+    }
+
+  schedule_reload_now (self);
+  transfer_job_free (job);
+}
+
+static void transfer_run_pass (TransferJob *job);
+
+static void
+transfer_item_cb (guint         done,
+                  guint         total,
+                  const char   *from_key,
+                  const GError *error,
+                  gpointer      user_data)
+{
+  TransferJob *job = user_data;
+  TransferEntry *entry = g_hash_table_lookup (job->by_from, from_key);
+
+  if (entry == NULL || entry->placeholder)
+    return;
+  job->done++;
+  if (error == NULL)
+    {
+      job->ok++;
+      g_hash_table_add (job->finished, g_strdup (from_key));
+    }
+  else if (job->pass == PASS_MAIN && g_error_matches (error, SUPA_ERROR, SUPA_ERROR_CONFLICT))
+    /* Asked about below; it is not finished yet. */
+    job->done--;
+  transfer_progress (job);
+}
+
+static void
+transfer_many_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  TransferJob *job = user_data;
+  g_autoptr(GPtrArray) failures = NULL;
+  g_autoptr(GError) error = NULL;
+
+  failures = supa_storage_many_finish (SUPA_STORAGE (object), result, &error);
+  if (failures == NULL)
+    {
+      /* Only a cancel ends the whole run. */
+      transfer_finish (job);
+      return;
+    }
+
+  for (guint i = 0; i < failures->len; i++)
+    {
+      SupaObjectFailure *failure = g_ptr_array_index (failures, i);
+      TransferEntry *entry = g_hash_table_lookup (job->by_from, failure->from_key);
+
+      if (entry == NULL)
+        continue;
+      if (entry->placeholder)
+        {
+          /* The folder exists at the destination already: the source's
+           * placeholder must not keep the moved folder alive. */
+          if (job->op == SUPA_OBJECT_OP_MOVE && g_error_matches (failure->error, SUPA_ERROR, SUPA_ERROR_CONFLICT))
+            g_ptr_array_add (job->cleanup, g_strdup (entry->from));
+          continue;
+        }
+      if (job->pass == PASS_MAIN && g_error_matches (failure->error, SUPA_ERROR, SUPA_ERROR_CONFLICT))
+        {
+          g_hash_table_add (job->taken, g_strdup (entry->to));
+          g_ptr_array_add (job->conflicts, entry);
+          continue;
+        }
+      g_ptr_array_add (job->report, report_line (entry->from, failure->error->message));
+    }
+
+  job->pass++;
+  transfer_run_pass (job);
+}
+
+static void transfer_ask_next (TransferJob   *job);
+static void transfer_resolve  (TransferJob   *job,
+                               TransferEntry *entry,
+                               int            choice);
+
+static void
+transfer_conflict_response_cb (AdwMessageDialog *dialog,
+                               const char       *response,
+                               TransferJob      *job)
+{
+  GtkWidget *check = adw_message_dialog_get_extra_child (dialog);
+  int choice = CHOICE_SKIP;
+
+  if (g_str_equal (response, "replace"))
+    choice = CHOICE_REPLACE;
+  else if (g_str_equal (response, "keep"))
+    choice = CHOICE_KEEP_BOTH;
+  if (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)))
+    job->apply_all = choice;
+
+  transfer_resolve (job, g_object_get_data (G_OBJECT (dialog), "supa-entry"), choice);
+  transfer_ask_next (job);
+}
+
+static void
+transfer_resolve (TransferJob   *job,
+                  TransferEntry *entry,
+                  int            choice)
+{
+  if (choice == CHOICE_REPLACE)
+    g_ptr_array_add (job->replace, entry);
+  else if (choice == CHOICE_KEEP_BOTH)
+    {
+      g_autofree char *kept = keep_both_key (entry->to, job->taken);
+      TransferEntry *copy = transfer_entry_new (entry->from, kept, entry->mime, entry->size, FALSE);
+
+      g_hash_table_add (job->taken, g_strdup (kept));
+      g_ptr_array_add (job->keep, copy);
+    }
+  else
+    {
+      job->skipped++;
+      job->done++;
+      /* A skipped file of a move stays behind: that is worth saying. */
+      if (job->op == SUPA_OBJECT_OP_MOVE)
+        g_ptr_array_add (job->report, report_line (entry->from, _("skipped, the destination has a file with this name")));
+    }
+}
+
+static void
+transfer_ask_next (TransferJob *job)
+{
+  SupaBucketBrowser *self = job->self;
+
+  while (job->conflict_index < job->conflicts->len)
+    {
+      TransferEntry *entry = g_ptr_array_index (job->conflicts, job->conflict_index);
+      AdwMessageDialog *dialog;
+      GtkWidget *check;
+      g_autofree char *heading = NULL;
+      g_autofree char *body = NULL;
+      g_autofree char *dir = NULL;
+
+      if (job->apply_all >= 0)
+        {
+          transfer_resolve (job, entry, job->apply_all);
+          job->conflict_index++;
+          continue;
+        }
+
+      if (g_cancellable_is_cancelled (job->cancellable) || section_gone (self, job->parent))
+        {
+          transfer_finish (job);
+          return;
+        }
+
+      dir = g_path_get_dirname (entry->to);
+      /* Translators: %s is a file name */
+      heading = g_strdup_printf (_("“%s” Already Exists"), strrchr (entry->to, '/') ? strrchr (entry->to, '/') + 1 : entry->to);
+      /* Translators: first %s is a bucket, second a folder in it */
+      body = g_strdup_printf (_("A file with this name is already in “%s/%s”."),
+                              job->to_bucket != NULL ? job->to_bucket : job->bucket,
+                              g_str_equal (dir, ".") ? "" : dir);
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading, body));
+      gtk_widget_set_name (GTK_WIDGET (dialog), "conflict-dialog");
+      check = gtk_check_button_new_with_mnemonic (_("_Apply to all conflicts"));
+      adw_message_dialog_set_extra_child (dialog, check);
+      adw_message_dialog_add_responses (dialog,
+                                        "skip", _("_Skip"),
+                                        "keep", _("_Keep Both"),
+                                        "replace", _("_Replace"),
+                                        NULL);
+      adw_message_dialog_set_response_appearance (dialog, "replace", ADW_RESPONSE_DESTRUCTIVE);
+      adw_message_dialog_set_default_response (dialog, "keep");
+      adw_message_dialog_set_close_response (dialog, "skip");
+      g_object_set_data (G_OBJECT (dialog), "supa-entry", entry);
+      g_signal_connect (dialog, "response", G_CALLBACK (transfer_conflict_response_cb), job);
+      job->conflict_index++;
+      gtk_window_present (GTK_WINDOW (dialog));
+      return;
+    }
+
+  transfer_run_pass (job);
+}
+
+static void
+transfer_remove_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  TransferJob *job = user_data;
+  g_autoptr(GPtrArray) removed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  removed = supa_storage_remove_finish (SUPA_STORAGE (object), result, &error);
+  if (removed == NULL && is_cancelled (error))
+    {
+      transfer_finish (job);
+      return;
+    }
+
+  if (job->pass == PASS_REPLACE)
+    {
+      /* The replaced files are out of the way; now move onto their names. */
+      g_autoptr(GPtrArray) from = g_ptr_array_new ();
+      g_autoptr(GPtrArray) to = g_ptr_array_new ();
+
+      if (removed == NULL)
+        {
+          for (guint i = 0; i < job->replace->len; i++)
+            {
+              TransferEntry *entry = g_ptr_array_index (job->replace, i);
+
+              job->done++;
+              g_ptr_array_add (job->report, report_line (entry->from, error->message));
+            }
+          job->pass++;
+          transfer_run_pass (job);
+          return;
+        }
+
+      for (guint i = 0; i < job->replace->len; i++)
+        {
+          TransferEntry *entry = g_ptr_array_index (job->replace, i);
+
+          g_ptr_array_add (from, entry->from);
+          g_ptr_array_add (to, entry->to);
+        }
+      g_ptr_array_add (from, NULL);
+      g_ptr_array_add (to, NULL);
+      supa_storage_move_many_async (job->self->storage, job->bucket, (const char * const *) from->pdata,
+                                    job->to_bucket, (const char * const *) to->pdata,
+                                    transfer_item_cb, job, job->cancellable, transfer_many_cb, job);
+      return;
+    }
+
+  /* Leftover placeholders: nothing to report if they could not go. */
+  job->pass++;
+  transfer_run_pass (job);
+}
+
+static void
+transfer_run_pass (TransferJob *job)
+{
+  SupaBucketBrowser *self = job->self;
+  g_autoptr(GPtrArray) from = g_ptr_array_new ();
+  g_autoptr(GPtrArray) to = g_ptr_array_new ();
+  GPtrArray *entries = NULL;
+  gboolean upsert = FALSE;
+
+  if (self->storage == NULL || g_cancellable_is_cancelled (job->cancellable))
+    {
+      transfer_finish (job);
+      return;
+    }
+
+  /* Conflicts are asked about once the main pass is through. */
+  if (job->pass == PASS_REPLACE && job->conflict_index < job->conflicts->len)
+    {
+      transfer_ask_next (job);
+      return;
+    }
+
+  switch (job->pass)
+    {
+    case PASS_MAIN:
+      entries = job->entries;
+      break;
+    case PASS_REPLACE:
+      entries = job->replace;
+      upsert = TRUE;
+      break;
+    case PASS_KEEP:
+      entries = job->keep;
+      break;
+    case PASS_CLEANUP:
+      if (job->cleanup->len > 0)
+        {
+          g_ptr_array_add (job->cleanup, NULL);
+          supa_storage_remove_async (self->storage, job->bucket, (const char * const *) job->cleanup->pdata,
+                                     0, NULL, NULL, job->cancellable, transfer_remove_cb, job);
+          return;
+        }
+      job->pass++;
+      G_GNUC_FALLTHROUGH;
+    case PASS_DONE:
+    default:
+      transfer_finish (job);
+      return;
+    }
+
+  if (entries->len == 0)
+    {
+      job->pass++;
+      transfer_run_pass (job);
+      return;
+    }
+
+  if (job->pass == PASS_REPLACE && job->op == SUPA_OBJECT_OP_MOVE)
+    {
+      /* Storage cannot move onto an existing name: remove it first. */
+      for (guint i = 0; i < entries->len; i++)
+        g_ptr_array_add (to, ((TransferEntry *) g_ptr_array_index (entries, i))->to);
+      g_ptr_array_add (to, NULL);
+      supa_storage_remove_async (self->storage, job->to_bucket != NULL ? job->to_bucket : job->bucket,
+                                 (const char * const *) to->pdata, 0, NULL, NULL,
+                                 job->cancellable, transfer_remove_cb, job);
+      return;
+    }
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      TransferEntry *entry = g_ptr_array_index (entries, i);
+
+      g_ptr_array_add (from, entry->from);
+      g_ptr_array_add (to, entry->to);
+    }
+  g_ptr_array_add (from, NULL);
+  g_ptr_array_add (to, NULL);
+
+  transfer_progress (job);
+  if (job->op == SUPA_OBJECT_OP_COPY)
+    supa_storage_copy_many_async (self->storage, job->bucket, (const char * const *) from->pdata,
+                                  job->to_bucket, (const char * const *) to->pdata, upsert,
+                                  transfer_item_cb, job, job->cancellable, transfer_many_cb, job);
+  else
+    supa_storage_move_many_async (self->storage, job->bucket, (const char * const *) from->pdata,
+                                  job->to_bucket, (const char * const *) to->pdata,
+                                  transfer_item_cb, job, job->cancellable, transfer_many_cb, job);
+}
+
+/* Adds an entry, or a refusal when the destination bucket would not take
+ * it (its size limit or allowed types). */
+static void
+transfer_add (TransferJob *job,
+              const char  *from,
+              const char  *to,
+              const char  *mime,
+              gint64       size)
+{
+  g_autofree char *base = supa_storage_path_basename (from);
+  gboolean placeholder = g_str_equal (base, PLACEHOLDER_NAME);
+  TransferEntry *entry;
+
+  if (job->dest != NULL && !placeholder)
+    {
+      g_autofree char *reason = supa_bucket_browser_preflight (job->dest,
+                                                               mime != NULL && *mime != '\0' ? mime : "application/octet-stream",
+                                                               MAX (size, 0));
+
+      if (reason != NULL)
+        {
+          g_ptr_array_add (job->report, report_line (from, reason));
+          return;
+        }
+    }
+
+  entry = transfer_entry_new (from, to, mime, size, placeholder);
+  g_ptr_array_add (job->entries, entry);
+  g_hash_table_insert (job->by_from, entry->from, entry);
+  if (!placeholder)
+    job->total++;
+}
+
+static void
+transfer_start (TransferJob *job)
+{
+  if (job->entries->len == 0)
+    {
+      transfer_finish (job);
+      return;
+    }
+  job->pass = PASS_MAIN;
+  transfer_run_pass (job);
+}
+
+static void
+transfer_collect_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  TransferJob *job = user_data;
+  g_autoptr(GPtrArray) keys = NULL;
+  g_autoptr(GPtrArray) placeholders = NULL;
+  g_autoptr(GPtrArray) infos = NULL;
+  g_autoptr(GError) error = NULL;
+
+  keys = collect_keys_finish (result, &placeholders, &error);
+  if (keys == NULL)
+    {
+      if (!is_cancelled (error))
+        g_ptr_array_add (job->report, report_line (job->source_folder[0] ? job->source_folder : job->bucket,
+                                                   error->message));
+      transfer_finish (job);
+      return;
+    }
+  infos = collect_infos (result);
+
+  for (guint k = 0; k < keys->len + placeholders->len; k++)
+    {
+      gboolean placeholder = k >= keys->len;
+      const char *key = placeholder ? g_ptr_array_index (placeholders, k - keys->len) : g_ptr_array_index (keys, k);
+      SupaObjectInfo *info = placeholder ? NULL : g_ptr_array_index (infos, k);
+
+      for (guint i = 0; i < job->folders->len; i++)
+        {
+          const char *folder = g_ptr_array_index (job->folders, i);
+          gsize len = strlen (folder);
+
+          if (strncmp (key, folder, len) == 0 && key[len] == '/')
+            {
+              g_autofree char *to = supa_storage_path_join (g_ptr_array_index (job->folder_targets, i), key + len + 1);
+
+              transfer_add (job, key, to, info != NULL ? supa_object_info_get_mimetype (info) : NULL,
+                            info != NULL ? supa_object_info_get_size (info) : 0);
+              break;
+            }
+        }
+    }
+
+  transfer_start (job);
+}
+
+/* "name (copy).ext", "name (copy 2).ext"… for a copy onto itself. */
+static char *
+copy_name (const char *name,
+           gboolean    folder,
+           GHashTable *taken)
+{
+  const char *dot = folder ? NULL : strrchr (name, '.');
+  g_autofree char *stem = dot != NULL && dot != name ? g_strndup (name, dot - name) : g_strdup (name);
+  const char *ext = dot != NULL && dot != name ? dot : "";
+
+  for (guint n = 1; ; n++)
+    {
+      char *candidate = n == 1
+        /* Translators: the name of a copy made in the same folder; %s is the name without extension */
+        ? g_strdup_printf (_("%s (copy)"), stem)
+        /* Translators: the nth copy in the same folder, e.g. "report (copy 2)" */
+        : g_strdup_printf (_("%s (copy %u)"), stem, n);
+      char *full = g_strconcat (candidate, ext, NULL);
+
+      g_free (candidate);
+      if (!g_hash_table_contains (taken, full))
+        return full;
+      g_free (full);
+    }
+}
+
+static SupaBucket *
+find_bucket (SupaBucketBrowser *self,
+             const char        *id)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->buckets));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SupaBucket) bucket = g_list_model_get_item (G_LIST_MODEL (self->buckets), i);
+
+      if (g_strcmp0 (supa_bucket_get_id (bucket), id) == 0)
+        return g_steal_pointer (&bucket);
+    }
+  return NULL;
+}
+
+/* Starts a copy or move of @items (of the open folder) into @to_folder of
+ * @to_bucket; @names (may be NULL) renames each item on the way. */
+static gboolean
+transfer_items (SupaBucketBrowser  *self,
+                SupaObjectOp        op,
+                GPtrArray          *items,
+                const char * const *names,
+                const char         *to_bucket,
+                const char         *to_folder,
+                gboolean            rename,
+                GError            **error)
+{
+  g_autoptr(SupaBucket) dest = NULL;
+  g_autofree char *folder = NULL;
+  g_autoptr(GHashTable) taken = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  gboolean same_bucket;
+  gboolean same_place;
+  TransferJob *job;
+
+  if (self->storage == NULL || self->bucket == NULL || items->len == 0)
+    {
+      g_set_error_literal (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT, _("Nothing is selected."));
+      return FALSE;
+    }
+  if (self->busy > 0)
+    {
+      g_set_error_literal (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT, _("Wait for the running operation to finish."));
+      return FALSE;
+    }
+
+  dest = find_bucket (self, to_bucket);
+  if (dest == NULL)
+    {
+      /* Translators: %s is a bucket name */
+      g_set_error (error, SUPA_ERROR, SUPA_ERROR_NOT_FOUND, _("There is no bucket “%s”."), to_bucket ? to_bucket : "");
+      return FALSE;
+    }
+  folder = supa_storage_path_normalize (to_folder != NULL ? to_folder : "", TRUE, error);
+  if (folder == NULL)
+    return FALSE;
+
+  same_bucket = g_str_equal (to_bucket, bucket_id (self));
+  same_place = same_bucket && g_str_equal (folder, self->prefix);
+
+  if (same_place && op == SUPA_OBJECT_OP_MOVE && names == NULL)
+    {
+      g_set_error_literal (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT, _("The files are already in this folder."));
+      return FALSE;
+    }
+
+  for (guint i = 0; i < items->len && op == SUPA_OBJECT_OP_MOVE && same_bucket; i++)
+    {
+      SupaObjectInfo *info = g_ptr_array_index (items, i);
+      g_autofree char *path = item_path (self, info);
+      gsize len = strlen (path);
+
+      if (supa_object_info_get_is_folder (info) &&
+          strncmp (folder, path, len) == 0 && (folder[len] == '\0' || folder[len] == '/'))
+        {
+          /* Translators: %s is a folder name */
+          g_set_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT, _("“%s” cannot be moved into itself."),
+                       supa_object_info_get_name (info));
+          return FALSE;
+        }
+    }
+
+  job = g_new0 (TransferJob, 1);
+  job->self = g_object_ref (self);
+  job->op = op;
+  job->rename = rename;
+  job->bucket = g_strdup (bucket_id (self));
+  job->source_folder = g_strdup (self->prefix);
+  job->to_bucket = same_bucket ? NULL : g_strdup (to_bucket);
+  job->dest = same_bucket ? NULL : g_object_ref (dest);
+  job->folders = g_ptr_array_new_with_free_func (g_free);
+  job->folder_targets = g_ptr_array_new_with_free_func (g_free);
+  job->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) transfer_entry_free);
+  job->by_from = g_hash_table_new (g_str_hash, g_str_equal);
+  job->finished = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  job->conflicts = g_ptr_array_new ();
+  job->replace = g_ptr_array_new ();
+  job->keep = g_ptr_array_new_with_free_func ((GDestroyNotify) transfer_entry_free);
+  job->cleanup = g_ptr_array_new_with_free_func (g_free);
+  job->report = g_ptr_array_new_with_free_func (g_free);
+  job->taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  job->apply_all = -1;
+  job->cancellable = begin_operation (self, &job->parent, &job->parent_id);
+
+  /* A copy onto itself gets a new name instead of a conflict. */
+  taken = loaded_names (self, FALSE);
+  {
+    g_autoptr(GHashTable) folders = loaded_names (self, TRUE);
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init (&iter, folders);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      g_hash_table_add (taken, g_strdup (key));
+  }
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      SupaObjectInfo *info = g_ptr_array_index (items, i);
+      gboolean is_folder = supa_object_info_get_is_folder (info);
+      g_autofree char *from = item_path (self, info);
+      g_autofree char *name = NULL;
+      g_autofree char *to = NULL;
+
+      if (names != NULL)
+        name = g_strdup (names[i]);
+      else if (same_place)
+        {
+          name = copy_name (supa_object_info_get_name (info), is_folder, taken);
+          g_hash_table_add (taken, g_strdup (name));
+        }
+      else
+        name = g_strdup (supa_object_info_get_name (info));
+      to = supa_storage_path_join (folder, name);
+
+      if (is_folder)
+        {
+          g_ptr_array_add (job->folders, g_steal_pointer (&from));
+          g_ptr_array_add (job->folder_targets, g_steal_pointer (&to));
+        }
+      else
+        transfer_add (job, from, to, supa_object_info_get_mimetype (info), supa_object_info_get_size (info));
+    }
+
+  if (op == SUPA_OBJECT_OP_COPY)
+    set_busy (self, TRUE, _("Copying…"));
+  else
+    set_busy (self, TRUE, rename ? _("Renaming…") : _("Moving…"));
+
+  if (job->folders->len > 0)
+    {
+      list = g_ptr_array_copy (job->folders, (GCopyFunc) g_strdup, NULL);
+      g_ptr_array_set_free_func (list, g_free);
+      g_ptr_array_add (list, NULL);
+      gtk_label_set_label (self->operation_label, _("Listing the folders…"));
+      collect_keys_async (self->storage, job->bucket, (const char * const *) list->pdata,
+                          job->cancellable, transfer_collect_cb, job);
+    }
+  else
+    transfer_start (job);
+
+  return TRUE;
+}
+
+gboolean
+supa_bucket_browser_transfer_selected (SupaBucketBrowser  *self,
+                                       SupaObjectOp        op,
+                                       const char         *to_bucket,
+                                       const char         *to_folder,
+                                       GError            **error)
+{
+  g_autoptr(GPtrArray) items = NULL;
+
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), FALSE);
+
+  items = selected_items (self);
+  return transfer_items (self, op, items, NULL, to_bucket, to_folder, FALSE, error);
+}
+
+void
+supa_bucket_browser_cancel_operation (SupaBucketBrowser *self)
+{
+  g_return_if_fail (SUPA_IS_BUCKET_BROWSER (self));
+
+  if (self->op_cancellable != NULL)
+    g_cancellable_cancel (self->op_cancellable);
+}
+
+static void
+cancel_operation_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  supa_bucket_browser_cancel_operation (SUPA_BUCKET_BROWSER (widget));
+}
+
+static void
+transfer_dialog_response_cb (AdwMessageDialog  *dialog,
+                             const char        *response,
+                             SupaBucketBrowser *self)
+{
+  GtkDropDown *buckets = g_object_get_data (G_OBJECT (dialog), "supa-buckets");
+  GtkEditable *folder = g_object_get_data (G_OBJECT (dialog), "supa-folder");
+  SupaObjectOp op = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "supa-op"));
+  GtkStringObject *chosen;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_str_equal (response, "ok"))
+    return;
+
+  chosen = gtk_drop_down_get_selected_item (buckets);
+  if (chosen == NULL ||
+      !supa_bucket_browser_transfer_selected (self, op, gtk_string_object_get_string (chosen),
+                                              gtk_editable_get_text (folder), &error))
+    toast (self, error != NULL ? error->message : _("Choose a bucket."));
+}
+
+static void
+transfer_folder_activate_cb (GtkEntry         *entry,
+                             AdwMessageDialog *dialog)
+{
+  adw_message_dialog_response (dialog, "ok");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* The destination chooser: a bucket (any of the project's) and a folder
+ * path in it, the open folder by default. */
+static void
+show_transfer_dialog (SupaBucketBrowser *self,
+                      SupaObjectOp       op)
+{
+  g_autoptr(GPtrArray) items = selected_items (self);
+  g_autoptr(GtkStringList) ids = gtk_string_list_new (NULL);
+  AdwMessageDialog *dialog;
+  GtkWidget *grid;
+  GtkWidget *label;
+  GtkWidget *dropdown;
+  GtkWidget *entry;
+  g_autofree char *heading = NULL;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->buckets));
+  guint current = 0;
+
+  if (items->len == 0)
+    return;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SupaBucket) bucket = g_list_model_get_item (G_LIST_MODEL (self->buckets), i);
+
+      gtk_string_list_append (ids, supa_bucket_get_id (bucket));
+      if (g_strcmp0 (supa_bucket_get_id (bucket), bucket_id (self)) == 0)
+        current = i;
+    }
+
+  if (items->len == 1)
+    heading = g_strdup_printf (op == SUPA_OBJECT_OP_COPY ? _("Copy “%s” To") : _("Move “%s” To"),
+                               supa_object_info_get_name (g_ptr_array_index (items, 0)));
+  else if (op == SUPA_OBJECT_OP_COPY)
+    heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Copy %u Item To", "Copy %u Items To", items->len), items->len);
+  else
+    heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Move %u Item To", "Move %u Items To", items->len), items->len);
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading,
+                                                       _("Folders are copied or moved with everything in them. A bucket’s size limit and allowed types are checked first.")));
+  gtk_widget_set_name (GTK_WIDGET (dialog), "transfer-dialog");
+
+  grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+
+  label = gtk_label_new_with_mnemonic (_("_Bucket"));
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  dropdown = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (ids)), NULL);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), current);
+  gtk_widget_set_hexpand (dropdown, TRUE);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), dropdown);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (dropdown), GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL, -1);
+  gtk_grid_attach (GTK_GRID (grid), label, 0, 0, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), dropdown, 1, 0, 1, 1);
+
+  label = gtk_label_new_with_mnemonic (_("_Folder"));
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  entry = gtk_entry_new ();
+  gtk_editable_set_text (GTK_EDITABLE (entry), self->prefix != NULL ? self->prefix : "");
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("The bucket’s top level"));
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), entry);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL, -1);
+  gtk_grid_attach (GTK_GRID (grid), label, 0, 1, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), entry, 1, 1, 1, 1);
+
+  adw_message_dialog_set_extra_child (dialog, grid);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"),
+                                    "ok", op == SUPA_OBJECT_OP_COPY ? _("_Copy") : _("_Move"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "ok", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "ok");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data (G_OBJECT (dialog), "supa-buckets", dropdown);
+  g_object_set_data (G_OBJECT (dialog), "supa-folder", entry);
+  g_object_set_data (G_OBJECT (dialog), "supa-op", GINT_TO_POINTER (op));
+  g_signal_connect (entry, "activate", G_CALLBACK (transfer_folder_activate_cb), dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (transfer_dialog_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+static void
+copy_to_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  show_transfer_dialog (SUPA_BUCKET_BROWSER (widget), SUPA_OBJECT_OP_COPY);
+}
+
+static void
+move_to_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  show_transfer_dialog (SUPA_BUCKET_BROWSER (widget), SUPA_OBJECT_OP_MOVE);
+}
+
+/* A stalled progress bar says why: the server asked to slow down. */
+static void
+storage_retrying_cb (SupaBucketBrowser *self,
+                     guint              delay_ms,
+                     const char        *message)
+{
+  g_autofree char *label = NULL;
+  guint seconds = (delay_ms + 999) / 1000;
+
+  if (self->busy == 0)
+    return;
+  /* Translators: shown while waiting to send a request again; %u is seconds */
+  label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "The server is busy, trying again in %u second…",
+                                        "The server is busy, trying again in %u seconds…", seconds), seconds);
+  gtk_label_set_label (self->operation_label, label);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->operation_label), message);
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 static void
@@ -3055,6 +4137,11 @@ update_actions (SupaBucketBrowser *self)
   gtk_widget_action_set_enabled (widget, "storage.open", open && items->len == 1);
   gtk_widget_action_set_enabled (widget, "storage.rename", open && idle && items->len == 1);
   gtk_widget_action_set_enabled (widget, "storage.delete", open && idle && items->len > 0);
+  gtk_widget_action_set_enabled (widget, "storage.copy-to", open && idle && items->len > 0);
+  gtk_widget_action_set_enabled (widget, "storage.move-to", open && idle && items->len > 0);
+  gtk_widget_action_set_enabled (widget, "storage.cancel-operation", self->op_cancellable != NULL);
+  if (self->operation_cancel != NULL)
+    gtk_widget_set_visible (self->operation_cancel, self->op_cancellable != NULL);
   gtk_widget_action_set_enabled (widget, "storage.download", open && items->len > 0 && self->queue != NULL);
   gtk_widget_action_set_enabled (widget, "storage.copy-signed-url", open && one_file);
   gtk_widget_action_set_enabled (widget, "storage.copy-public-url",
@@ -3102,6 +4189,7 @@ supa_bucket_browser_dispose (GObject *object)
   SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (object);
 
   clear_client (self);
+  g_clear_object (&self->op_cancellable);
   if (self->preview != NULL)
     supa_file_preview_set_file (self->preview, NULL, NULL, NULL);
   g_clear_pointer (&self->file_popover, gtk_widget_unparent);
@@ -3217,6 +4305,7 @@ supa_bucket_browser_class_init (SupaBucketBrowserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, preview_flap);
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, preview);
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, file_menu);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, operation_cancel);
   gtk_widget_class_bind_template_callback (widget_class, bucket_row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
 
@@ -3235,6 +4324,9 @@ supa_bucket_browser_class_init (SupaBucketBrowserClass *klass)
   gtk_widget_class_install_action (widget_class, "storage.empty-bucket", NULL, empty_bucket_action);
   gtk_widget_class_install_action (widget_class, "storage.delete-bucket", NULL, delete_bucket_action);
   gtk_widget_class_install_action (widget_class, "storage.context-menu", NULL, context_menu_action);
+  gtk_widget_class_install_action (widget_class, "storage.copy-to", NULL, copy_to_action);
+  gtk_widget_class_install_action (widget_class, "storage.move-to", NULL, move_to_action);
+  gtk_widget_class_install_action (widget_class, "storage.cancel-operation", NULL, cancel_operation_action);
   gtk_widget_class_install_property_action (widget_class, "storage.preview", "preview-visible");
 }
 
@@ -3283,6 +4375,8 @@ supa_bucket_browser_init (SupaBucketBrowser *self)
   /* Files and folders from a file manager drop on the whole view; folder
    * rows take drops for themselves. */
   target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (target, "enter", G_CALLBACK (view_drop_enter_cb), NULL);
+  g_signal_connect (target, "leave", G_CALLBACK (view_drop_leave_cb), NULL);
   g_signal_connect (target, "drop", G_CALLBACK (view_drop_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self->content_stack), GTK_EVENT_CONTROLLER (target));
 
@@ -3323,6 +4417,7 @@ supa_bucket_browser_set_client (SupaBucketBrowser *self,
   self->client = g_object_ref (client);
   g_set_object (&self->profile, profile);
   self->storage = supa_storage_new (client);
+  g_signal_connect_object (self->storage, "retrying", G_CALLBACK (storage_retrying_cb), self, G_CONNECT_SWAPPED);
   self->cancellable = g_cancellable_new ();
   if (cancellable != NULL)
     {
@@ -3427,6 +4522,20 @@ supa_bucket_browser_get_folder_model (SupaBucketBrowser *self)
   g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
 
   return self->folder_model;
+}
+
+GtkWidget *
+supa_bucket_browser_get_drop_area (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+  return GTK_WIDGET (self->content_stack);
+}
+
+SupaStorage *
+supa_bucket_browser_get_storage (SupaBucketBrowser *self)
+{
+  g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), NULL);
+  return self->storage;
 }
 
 GtkColumnView *

@@ -19,6 +19,12 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (SupaBucketBrowser, supa_bucket_browser, SUPA, BUCKET_BROWSER, GtkWidget)
 
+typedef enum
+{
+  SUPA_OBJECT_OP_COPY,
+  SUPA_OBJECT_OP_MOVE,
+} SupaObjectOp;
+
 /* A sidebar of buckets beside the open folder of one of them, with
  * uploads (button and drag and drop), downloads, folders, renames,
  * deletes and signed URLs. Actions: storage.refresh, storage.upload,
@@ -26,7 +32,8 @@ G_DECLARE_FINAL_TYPE (SupaBucketBrowser, supa_bucket_browser, SUPA, BUCKET_BROWS
  * storage.delete, storage.download, storage.copy-signed-url (u: seconds),
  * storage.copy-public-url, storage.new-bucket, storage.edit-bucket,
  * storage.empty-bucket, storage.delete-bucket, storage.preview (b),
- * storage.context-menu. */
+ * storage.context-menu, storage.copy-to, storage.move-to (both ask for a
+ * destination), storage.cancel-operation. */
 GtkWidget         *supa_bucket_browser_new             (void);
 
 /* Lists the buckets of @client (NULL disconnects). @profile keys the
@@ -50,6 +57,9 @@ void               supa_bucket_browser_open_folder     (SupaBucketBrowser *self,
                                                         const char        *prefix);
 const char        *supa_bucket_browser_get_prefix      (SupaBucketBrowser *self);
 SupaFolderModel   *supa_bucket_browser_get_folder_model (SupaBucketBrowser *self);
+/* The storage service in use (NULL when disconnected), e.g. to tune its
+ * retry policy. */
+SupaStorage       *supa_bucket_browser_get_storage     (SupaBucketBrowser *self);
 GtkColumnView     *supa_bucket_browser_get_column_view (SupaBucketBrowser *self);
 SupaTransferQueue *supa_bucket_browser_get_transfer_queue (SupaBucketBrowser *self);
 GtkWidget         *supa_bucket_browser_get_transfer_list (SupaBucketBrowser *self);
@@ -76,6 +86,21 @@ gboolean           supa_bucket_browser_rename          (SupaBucketBrowser *self,
                                                         const char        *name,
                                                         const char        *new_name,
                                                         GError           **error);
+/* Copies or moves the selected items (folders with everything in them)
+ * into @to_folder ("" = top level) of bucket @to_bucket, without the
+ * destination dialog. A copy onto itself is named "name (copy).ext";
+ * existing destinations ask replace / keep both / skip; across buckets,
+ * objects the destination's size limit or types refuse are not sent. A
+ * report ("transfer-report" dialog) lists every file that was not copied
+ * or moved, with the reason. FALSE for a destination refused up front. */
+gboolean           supa_bucket_browser_transfer_selected (SupaBucketBrowser  *self,
+                                                          SupaObjectOp        op,
+                                                          const char         *to_bucket,
+                                                          const char         *to_folder,
+                                                          GError            **error);
+/* Stops the running copy, move or delete (the Cancel button of the
+ * progress bar); what was not done yet is reported. */
+void               supa_bucket_browser_cancel_operation  (SupaBucketBrowser  *self);
 /* Deletes the selected items without asking (folders recursively). */
 void               supa_bucket_browser_delete_selected (SupaBucketBrowser *self);
 /* Queues downloads of the selected files, and of every file inside the
@@ -113,6 +138,9 @@ void               supa_bucket_browser_set_notify_threshold (SupaBucketBrowser *
 gboolean           supa_bucket_browser_drop            (SupaBucketBrowser *self,
                                                         const GValue      *value,
                                                         const char        *folder);
+/* The widget that takes drops for the open folder; it and folder rows
+ * get the CSS class "drop-highlight" while files are dragged over them. */
+GtkWidget         *supa_bucket_browser_get_drop_area   (SupaBucketBrowser *self);
 /* Uploads @files (element-type GFile) into the open folder, like Upload. */
 void               supa_bucket_browser_upload_files    (SupaBucketBrowser *self,
                                                         GSList            *files,

@@ -12,6 +12,7 @@
 
 #include "supa-bucket-browser.h"
 #include "supa-bucket-dialog.h"
+#include "supa-file-preview.h"
 #include "supa-test-server.h"
 #include "supa-transfer-list.h"
 #include "views-test-util.h"
@@ -1213,6 +1214,572 @@ test_context_menu_click (Fixture       *f,
   views_test_spin (50);
 }
 
+/* --- copy and move ------------------------------------------------------ */
+
+static void
+server_faults (const char *faults_json)
+{
+  const char *headers[] = { "apikey", server->service_role_key, NULL };
+  g_autoptr(SupaTestResponse) r = NULL;
+
+  if (faults_json == NULL)
+    r = supa_test_request (server, "DELETE", "/__local/faults", headers, NULL, NULL, 0);
+  else
+    r = supa_test_request (server, "POST", "/__local/faults", headers, "application/json", faults_json, -1);
+  g_assert_cmpuint (r->status, <, 300);
+}
+
+static void
+create_server_bucket (const char *id)
+{
+  g_autofree char *bearer = g_strconcat ("Bearer ", server->service_role_key, NULL);
+  g_autofree char *body = g_strdup_printf ("{\"id\":\"%s\",\"name\":\"%s\",\"public\":false}", id, id);
+  const char *headers[] = { "apikey", server->service_role_key, "Authorization", bearer, NULL };
+  g_autoptr(SupaTestResponse) r = supa_test_request (server, "POST", "/storage/v1/bucket", headers,
+                                                     "application/json", body, -1);
+
+  g_assert_cmpuint (r->status, ==, 200);
+}
+
+static void
+reload_buckets (Fixture    *f,
+                const char *wanted)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "storage.refresh", NULL));
+  views_test_wait_until (!supa_bucket_browser_get_loading_buckets (f->browser) &&
+                         views_test_find_widget (GTK_WIDGET (supa_bucket_browser_get_bucket_list (f->browser)),
+                                                 GTK_TYPE_LIST_BOX_ROW, wanted) != NULL);
+}
+
+static void
+select_one (Fixture    *f,
+            const char *name)
+{
+  const char *names[] = { name, NULL };
+
+  g_assert_cmpuint (supa_bucket_browser_select_names (f->browser, names), ==, 1);
+}
+
+static void
+assert_object (const char *path,
+               const char *text)
+{
+  g_autoptr(SupaTestResponse) r = storage_get (path);
+
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (supa_test_response_text (r), ==, text);
+}
+
+static void
+assert_no_object (const char *path)
+{
+  g_autoptr(SupaTestResponse) r = storage_get (path);
+
+  g_assert_cmpuint (r->status, !=, 200);
+}
+
+static GtkWindow *
+wait_dialog (const char *name)
+{
+  GtkWindow *dialog;
+
+  views_test_wait_until ((dialog = views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL)) != NULL);
+  g_assert_cmpstr (gtk_widget_get_name (GTK_WIDGET (dialog)), ==, name);
+  return dialog;
+}
+
+static void
+seed_copy_tree (const char *top)
+{
+  g_autofree char *a = g_strdup_printf ("documents/%s/alpha.txt", top);
+  g_autofree char *b = g_strdup_printf ("documents/%s/deep/beta.txt", top);
+  g_autoptr(GBytes) alpha = g_bytes_new_static ("alpha\n", 6);
+  g_autoptr(GBytes) beta = g_bytes_new_static ("beta\n", 5);
+
+  storage_put (a, alpha);
+  storage_put (b, beta);
+}
+
+static void
+test_copy_to (Fixture       *f,
+              gconstpointer  data)
+{
+  GtkWindow *dialog;
+  GtkDropDown *dropdown;
+  GtkWidget *entry;
+  GListModel *ids;
+  g_autoptr(GError) error = NULL;
+  const char *body;
+
+  seed_copy_tree ("tree");
+  open_bucket (f, "documents");
+
+  /* Copy onto itself: a "(copy)" name, with everything inside. */
+  select_one (f, "tree");
+  g_assert_true (supa_bucket_browser_transfer_selected (f->browser, SUPA_OBJECT_OP_COPY, "documents", "", &error));
+  g_assert_no_error (error);
+  views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+  wait_folder (f);
+  g_assert_true (folder_has (f, "tree (copy)/"));
+  assert_object ("documents/tree%20(copy)/alpha.txt", "alpha\n");
+  assert_object ("documents/tree%20(copy)/deep/beta.txt", "beta\n");
+  assert_object ("documents/tree/alpha.txt", "alpha\n");
+
+  /* A file twice onto itself: "(copy)", then "(copy 2)", extension kept. */
+  {
+    g_autoptr(GBytes) solo = g_bytes_new_static ("solo\n", 5);
+
+    storage_put ("documents/solo.txt", solo);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "storage.refresh", NULL));
+    wait_folder (f);
+    views_test_wait_until (folder_has (f, "solo.txt"));
+    for (guint i = 0; i < 2; i++)
+      {
+        select_one (f, "solo.txt");
+        g_assert_true (supa_bucket_browser_transfer_selected (f->browser, SUPA_OBJECT_OP_COPY, "documents", "", &error));
+        views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+        wait_folder (f);
+      }
+    assert_object ("documents/solo%20(copy).txt", "solo\n");
+    assert_object ("documents/solo%20(copy%202).txt", "solo\n");
+  }
+
+  /* Through the menu action and the destination chooser. */
+  select_one (f, "tree");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "storage.copy-to", NULL));
+  dialog = wait_dialog ("transfer-dialog");
+  dropdown = GTK_DROP_DOWN (views_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_DROP_DOWN, NULL));
+  entry = views_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_ENTRY, NULL);
+  g_assert_nonnull (dropdown);
+  g_assert_nonnull (entry);
+  /* Every bucket is offered, the open one first chosen. */
+  ids = gtk_drop_down_get_model (dropdown);
+  g_assert_cmpuint (g_list_model_get_n_items (ids), >=, 2);
+  g_assert_cmpstr (gtk_string_object_get_string (gtk_drop_down_get_selected_item (dropdown)), ==, "documents");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "archive/2025");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "ok");
+  gtk_window_destroy (dialog);
+  views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+  assert_object ("documents/archive/2025/tree/deep/beta.txt", "beta\n");
+
+  /* Again: the destination exists, so the user chooses (keep both). */
+  select_one (f, "tree");
+  g_assert_true (supa_bucket_browser_transfer_selected (f->browser, SUPA_OBJECT_OP_COPY, "documents",
+                                                        "archive/2025", &error));
+  dialog = wait_conflict_dialog ();
+  answer_dialog (dialog, "keep", TRUE);
+  views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+  assert_object ("documents/archive/2025/tree/alpha%20(1).txt", "alpha\n");
+  assert_object ("documents/archive/2025/tree/deep/beta%20(1).txt", "beta\n");
+  g_assert_null (views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL));
+
+  /* Across buckets the destination's limits are checked first: avatars
+   * takes images only, so nothing is sent and each file is named. */
+  select_one (f, "tree");
+  g_assert_true (supa_bucket_browser_transfer_selected (f->browser, SUPA_OBJECT_OP_COPY, "avatars", "", &error));
+  dialog = wait_dialog ("transfer-report");
+  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  g_assert_nonnull (strstr (body, "tree/alpha.txt"));
+  g_assert_nonnull (strstr (body, "tree/deep/beta.txt"));
+  g_assert_nonnull (strstr (body, "text/plain"));
+  g_assert_nonnull (strstr (body, "image/*"));
+  gtk_window_destroy (dialog);
+  views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+  assert_no_object ("avatars/tree/alpha.txt");
+
+  /* Moving a folder into itself is refused up front. */
+  select_one (f, "tree");
+  g_assert_false (supa_bucket_browser_transfer_selected (f->browser, SUPA_OBJECT_OP_MOVE, "documents",
+                                                         "tree/deep", &error));
+  g_assert_error (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT);
+}
+
+static void
+test_move_to_bucket (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  seed_copy_tree ("moving");
+  create_server_bucket ("h4-archive");
+  reload_buckets (f, "h4-archive");
+  open_bucket (f, "documents");
+
+  select_one (f, "moving");
+  g_assert_true (supa_bucket_browser_transfer_selected (f->browser, SUPA_OBJECT_OP_MOVE, "h4-archive", "old", &error));
+  g_assert_no_error (error);
+  views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+  g_assert_null (views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL));
+  assert_object ("h4-archive/old/moving/alpha.txt", "alpha\n");
+  assert_object ("h4-archive/old/moving/deep/beta.txt", "beta\n");
+  assert_no_object ("documents/moving/alpha.txt");
+  assert_no_object ("documents/moving/deep/beta.txt");
+  wait_folder (f);
+  g_assert_false (folder_has (f, "moving/"));
+
+  /* Moved again onto the same names: "Replace" for all puts the new
+   * bytes there and leaves nothing behind. */
+  {
+    g_autoptr(GBytes) upper = g_bytes_new_static ("ALPHA\n", 6);
+    GtkWindow *dialog;
+
+    seed_copy_tree ("moving");
+    storage_put ("documents/moving/alpha.txt", upper);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "storage.refresh", NULL));
+    wait_folder (f);
+    views_test_wait_until (folder_has (f, "moving/"));
+    select_one (f, "moving");
+    g_assert_true (supa_bucket_browser_transfer_selected (f->browser, SUPA_OBJECT_OP_MOVE, "h4-archive", "old", &error));
+    dialog = wait_conflict_dialog ();
+    answer_dialog (dialog, "replace", TRUE);
+    views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+    g_assert_null (views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL));
+    assert_object ("h4-archive/old/moving/alpha.txt", "ALPHA\n");
+    assert_object ("h4-archive/old/moving/deep/beta.txt", "beta\n");
+    assert_no_object ("documents/moving/alpha.txt");
+    assert_no_object ("documents/moving/deep/beta.txt");
+  }
+}
+
+static void
+test_move_rate_limited (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWindow *dialog;
+  const char *body;
+  SupaStorage *storage;
+
+  seed_copy_tree ("limited");
+  open_bucket (f, "documents");
+  storage = supa_bucket_browser_get_storage (f->browser);
+
+  /* Rate limited twice on the way (Retry-After honoured, capped short
+   * for the test): everything still moves. */
+  supa_storage_set_retry_policy (storage, 5, 10, 100);
+  server_faults ("{\"faults\":[\"status:code=429,retry-after=1,count=2,prefix=/storage/v1/object/move\"]}");
+  select_one (f, "limited");
+  g_assert_true (supa_bucket_browser_rename (f->browser, "limited", "limited-2", &error));
+  g_assert_no_error (error);
+  views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+  server_faults (NULL);
+  g_assert_null (views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL));
+  assert_object ("documents/limited-2/alpha.txt", "alpha\n");
+  assert_object ("documents/limited-2/deep/beta.txt", "beta\n");
+  assert_no_object ("documents/limited/alpha.txt");
+  wait_folder (f);
+
+  /* Always rate limited: the report names each file with the server's
+   * message and says they are still where they were. */
+  supa_storage_set_retry_policy (storage, 3, 10, 50);
+  server_faults ("{\"faults\":[\"status:code=429,prefix=/storage/v1/object/move\"]}");
+  select_one (f, "limited-2");
+  g_assert_true (supa_bucket_browser_transfer_selected (f->browser, SUPA_OBJECT_OP_MOVE, "documents", "elsewhere", &error));
+  dialog = wait_dialog ("transfer-report");
+  server_faults (NULL);
+  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  g_assert_nonnull (strstr (body, "limited-2/alpha.txt"));
+  g_assert_nonnull (strstr (body, "limited-2/deep/beta.txt"));
+  g_assert_nonnull (strstr (body, "supabase-local fault: status 429"));
+  g_assert_nonnull (strstr (body, "still in “documents”"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), "2 Files Were Not Moved"));
+  gtk_window_destroy (dialog);
+  views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+  assert_object ("documents/limited-2/alpha.txt", "alpha\n");
+  assert_no_object ("documents/elsewhere/limited-2/alpha.txt");
+
+  /* A cancel during a long Retry-After pause stops at once and names
+   * what was not moved. */
+  supa_storage_set_retry_policy (storage, 5, 10, 30000);
+  server_faults ("{\"faults\":[\"status:code=503,retry-after=30,prefix=/storage/v1/object/move\"]}");
+  wait_folder (f);
+  select_one (f, "limited-2");
+  g_assert_true (supa_bucket_browser_transfer_selected (f->browser, SUPA_OBJECT_OP_MOVE, "documents", "elsewhere", &error));
+  g_assert_true (gtk_widget_get_visible (views_test_find_widget (GTK_WIDGET (f->browser), GTK_TYPE_BUTTON,
+                                                                  "operation-cancel")));
+  views_test_spin (300);
+  g_assert_true (supa_bucket_browser_get_busy (f->browser));
+  {
+    g_autofree char *shown = views_test_collect_text (GTK_WIDGET (f->browser));
+
+    /* The stalled progress says why. */
+    g_assert_nonnull (strstr (shown, "The server is busy, trying again in 30 seconds"));
+  }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "storage.cancel-operation", NULL));
+  dialog = wait_dialog ("transfer-report");
+  server_faults (NULL);
+  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  g_assert_nonnull (strstr (body, "limited-2/alpha.txt — cancelled"));
+  g_assert_nonnull (strstr (body, "limited-2/deep/beta.txt — cancelled"));
+  gtk_window_destroy (dialog);
+  views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+  assert_object ("documents/limited-2/alpha.txt", "alpha\n");
+
+  /* A delete whose batch stays rate limited names every file it left. */
+  supa_storage_set_retry_policy (storage, 2, 10, 20);
+  server_faults ("{\"faults\":[\"status:code=429,method=DELETE,prefix=/storage/v1/object/documents\"]}");
+  wait_folder (f);
+  select_one (f, "limited-2");
+  supa_bucket_browser_delete_selected (f->browser);
+  dialog = wait_dialog ("delete-report");
+  server_faults (NULL);
+  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  g_assert_nonnull (strstr (body, "limited-2/alpha.txt — supabase-local fault: status 429"));
+  g_assert_nonnull (strstr (body, "limited-2/deep/beta.txt"));
+  gtk_window_destroy (dialog);
+  views_test_wait_until (!supa_bucket_browser_get_busy (f->browser));
+  assert_object ("documents/limited-2/deep/beta.txt", "beta\n");
+  supa_storage_set_retry_policy (storage, 5, 500, 30000);
+}
+
+/* --- drop highlight ----------------------------------------------------- */
+
+static GtkDropTarget *
+drop_target_of (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (controller))
+        return GTK_DROP_TARGET (controller);
+    }
+  return NULL;
+}
+
+/* A cell child of the row showing @name that takes drops. */
+static GtkWidget *
+find_item_cell (GtkWidget  *root,
+                const char *name)
+{
+  SupaObjectInfo *info = g_object_get_data (G_OBJECT (root), "supa-item");
+
+  if (info != NULL && g_str_equal (supa_object_info_get_name (info), name) && drop_target_of (root) != NULL)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_item_cell (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+row_of (GtkWidget *cell)
+{
+  for (GtkWidget *w = cell; w != NULL; w = gtk_widget_get_parent (w))
+    if (g_str_equal (gtk_widget_get_css_name (w), "row"))
+      return w;
+  return NULL;
+}
+
+static guint
+count_highlighted_rows (GtkWidget *root)
+{
+  guint n = g_str_equal (gtk_widget_get_css_name (root), "row") &&
+            gtk_widget_has_css_class (root, "drop-highlight") ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    n += count_highlighted_rows (child);
+  return n;
+}
+
+/* SUPADESK_TEST_SCREENSHOT=DIR saves the screen for a person to look at
+ * (run under tests/harness/display-session with ImageMagick's import). */
+static void
+maybe_screenshot (const char *name)
+{
+  const char *dir = g_getenv ("SUPADESK_TEST_SCREENSHOT");
+  g_autofree char *path = NULL;
+  g_autofree char *command = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (dir == NULL)
+    return;
+  views_test_spin (400);
+  path = g_build_filename (dir, name, NULL);
+  command = g_strdup_printf ("import -window root %s", path);
+  if (!g_spawn_command_line_sync (command, NULL, NULL, NULL, &error))
+    g_test_message ("screenshot failed: %s", error->message);
+}
+
+static void
+test_drop_highlight (Fixture       *f,
+                     gconstpointer  data)
+{
+  GtkWidget *area = supa_bucket_browser_get_drop_area (f->browser);
+  GtkWidget *view = GTK_WIDGET (supa_bucket_browser_get_column_view (f->browser));
+  GtkDropTarget *target;
+  GtkWidget *cell;
+  GtkWidget *row;
+  GdkDragAction action = 0;
+
+  /* The application loads style.css; here the test does, so the
+   * screenshots show what a user sees. */
+  if (g_getenv ("SUPADESK_TEST_SCREENSHOT") != NULL)
+    {
+      g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+      gtk_css_provider_load_from_resource (css, "/io/github/supadesk/Supadesk/style.css");
+      gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+    }
+
+  open_bucket (f, "documents");
+  views_test_spin (200);
+
+  /* Over the open folder: the folder view is the highlighted target. */
+  target = drop_target_of (area);
+  g_assert_nonnull (target);
+  g_assert_false (gtk_widget_has_css_class (area, "drop-highlight"));
+  g_signal_emit_by_name (target, "enter", 200.0, 300.0, &action);
+  g_assert_cmpint (action, ==, GDK_ACTION_COPY);
+  g_assert_true (gtk_widget_has_css_class (area, "drop-highlight"));
+  maybe_screenshot ("h4-drop-view.png");
+  g_signal_emit_by_name (target, "leave");
+  g_assert_false (gtk_widget_has_css_class (area, "drop-highlight"));
+
+  /* Over a folder row (any of its cells): that row, and only that one. */
+  cell = find_item_cell (view, "reports");
+  g_assert_nonnull (cell);
+  row = row_of (cell);
+  g_assert_nonnull (row);
+  target = drop_target_of (cell);
+  action = 0;
+  g_signal_emit_by_name (target, "enter", 5.0, 5.0, &action);
+  g_assert_cmpint (action, ==, GDK_ACTION_COPY);
+  g_assert_true (gtk_widget_has_css_class (row, "drop-highlight"));
+  g_assert_cmpuint (count_highlighted_rows (view), ==, 1);
+  maybe_screenshot ("h4-drop-row.png");
+  g_signal_emit_by_name (target, "leave");
+  g_assert_false (gtk_widget_has_css_class (row, "drop-highlight"));
+  g_assert_cmpuint (count_highlighted_rows (view), ==, 0);
+
+  /* Highlighted, then the folder reloads (rows are rebound): no row
+   * keeps a stale highlight. */
+  g_signal_emit_by_name (target, "enter", 5.0, 5.0, &action);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "storage.refresh", NULL));
+  wait_folder (f);
+  views_test_spin (200);
+  cell = find_item_cell (view, "reports");
+  g_assert_nonnull (cell);
+  g_signal_emit_by_name (drop_target_of (cell), "leave");
+  g_assert_cmpuint (count_highlighted_rows (view), ==, 0);
+}
+
+/* --- streaming a video -------------------------------------------------- */
+
+static gboolean
+wait_prepared (GtkMediaStream *stream)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (!gtk_media_stream_is_prepared (stream) && gtk_media_stream_get_error (stream) == NULL &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  return gtk_media_stream_is_prepared (stream);
+}
+
+static void
+signed_url_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  char **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = supa_storage_create_signed_url_finish (SUPA_STORAGE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+/* A two-second WebM made at run time by GStreamer, stored in a bucket,
+ * plays from a signed URL: GTK's media backend gets it prepared, with
+ * video and its duration (supabase-local answers the Range requests a
+ * player makes). Skipped where GTK has no GStreamer media backend. */
+static void
+test_video_stream (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *gst_launch = g_find_program_in_path ("gst-launch-1.0");
+  g_autofree char *video_path = g_build_filename (f->tmpdir, "clip.webm", NULL);
+  g_autofree char *location = g_strconcat ("location=", video_path, NULL);
+  g_autofree char *bearer = g_strconcat ("Bearer ", server->service_role_key, NULL);
+  const char *headers[] = { "apikey", server->service_role_key, "Authorization", bearer, "x-upsert", "true", NULL };
+  g_autoptr(GtkMediaStream) probe = gtk_media_file_new ();
+  g_autoptr(GtkMediaStream) stream = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(SupaTestResponse) put = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *url = NULL;
+  const char *names[] = { "clip.webm", NULL };
+  SupaFilePreview *preview;
+  gsize length = 0;
+  int status = -1;
+
+  if (gst_launch == NULL || g_str_equal (G_OBJECT_TYPE_NAME (probe), "GtkNoMediaFile"))
+    {
+      g_test_skip ("GTK has no GStreamer media backend here (libgtk-4-media-gstreamer, gstreamer1.0-tools, "
+                   "gstreamer1.0-plugins-good)");
+      return;
+    }
+
+  {
+    const char *argv[] = { gst_launch, "-q", "videotestsrc", "num-buffers=30", "!",
+                           "video/x-raw,width=160,height=120,framerate=15/1", "!", "vp8enc", "!",
+                           "webmmux", "!", "filesink", location, NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error);
+    g_assert_no_error (error);
+    if (!g_spawn_check_wait_status (status, NULL))
+      {
+        g_test_skip ("GStreamer cannot encode VP8/WebM here (gstreamer1.0-plugins-good)");
+        return;
+      }
+  }
+  g_file_get_contents (video_path, &contents, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length, >, 1000);
+  put = supa_test_request (server, "POST", "/storage/v1/object/documents/clip.webm", headers, "video/webm",
+                           contents, length);
+  g_assert_cmpuint (put->status, ==, 200);
+
+  open_bucket (f, "documents");
+  supa_storage_create_signed_url_async (supa_bucket_browser_get_storage (f->browser), "documents", "clip.webm",
+                                        600, NULL, NULL, NULL, signed_url_cb, &url);
+  views_test_wait_until (url != NULL);
+
+  file = g_file_new_for_uri (url);
+  stream = gtk_media_file_new_for_file (file);
+  g_assert_true (wait_prepared (stream));
+  g_assert_null (gtk_media_stream_get_error (stream));
+  g_assert_true (gtk_media_stream_has_video (stream));
+  g_assert_cmpint (gtk_media_stream_get_duration (stream), >=, G_USEC_PER_SEC);
+
+  /* Where the preview pane streams it, its player gets prepared too. */
+  g_assert_cmpuint (supa_bucket_browser_select_names (f->browser, names), ==, 1);
+  preview = SUPA_FILE_PREVIEW (supa_bucket_browser_get_preview (f->browser));
+  views_test_wait_until (!supa_file_preview_get_loading (preview));
+  if (g_str_equal (supa_file_preview_get_page (preview), "media"))
+    {
+      GtkWidget *video = views_test_find_widget (GTK_WIDGET (preview), GTK_TYPE_VIDEO, NULL);
+      GtkMediaStream *shown;
+
+      g_assert_nonnull (video);
+      shown = gtk_video_get_media_stream (GTK_VIDEO (video));
+      g_assert_nonnull (shown);
+      g_assert_true (wait_prepared (shown));
+      g_assert_null (gtk_media_stream_get_error (shown));
+    }
+  else
+    g_test_message ("the preview did not stream: %s", supa_file_preview_get_message (preview));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1238,6 +1805,11 @@ main (int   argc,
   ADD ("/bucket-browser/download-public-url", test_download_and_public_url);
   ADD ("/bucket-browser/context-menu", test_context_menu);
   ADD ("/bucket-browser/context-menu-click", test_context_menu_click);
+  ADD ("/bucket-browser/copy-to", test_copy_to);
+  ADD ("/bucket-browser/move-to-bucket", test_move_to_bucket);
+  ADD ("/bucket-browser/move-rate-limited", test_move_rate_limited);
+  ADD ("/bucket-browser/drop-highlight", test_drop_highlight);
+  ADD ("/bucket-browser/video-stream", test_video_stream);
 #undef ADD
 
   ret = g_test_run ();
