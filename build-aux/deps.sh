@@ -7,7 +7,9 @@ supadesk_packages=(
   postgresql-15 postgresql-client-15 postgresql-15-wal2json
   gnome-keyring dbus dbus-x11 xvfb xauth at-spi2-core shared-mime-info
   desktop-file-utils appstream
-  imagemagick
+  imagemagick xdotool
+  libgtk-4-media-gstreamer gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-tools
 )
 
 supadesk_ensure_packages () {

@@ -517,11 +517,24 @@ load_text (SupaFilePreview *self,
 
 /* ------------------------------------------------------------- media */
 
+/* Whether the player can open an http(s) URL. GTK's GStreamer backend
+ * hands the URI to GStreamer, which fetches it itself; other backends read
+ * through GIO, which streams http(s) only with GVfs. GTK has no API naming
+ * its media backend, hence the type names. */
 static gboolean
 can_stream (const char *scheme)
 {
-  const char * const *schemes = g_vfs_get_supported_uri_schemes (g_vfs_get_default ());
+  g_autoptr(GtkMediaStream) probe = gtk_media_file_new ();
+  const char *backend = G_OBJECT_TYPE_NAME (probe);
+  const char * const *schemes;
 
+  if (g_str_equal (backend, "GtkNoMediaFile"))
+    return FALSE;
+  if (g_str_equal (backend, "GtkGstMediaFile") &&
+      (g_str_equal (scheme, "http") || g_str_equal (scheme, "https")))
+    return TRUE;
+
+  schemes = g_vfs_get_supported_uri_schemes (g_vfs_get_default ());
   return schemes != NULL && g_strv_contains (schemes, scheme);
 }
 
@@ -575,7 +588,6 @@ load_media (SupaFilePreview *self,
 {
   g_autofree char *scheme = NULL;
 
-  /* The player reads through GIO, which streams http(s) only with GVfs. */
   scheme = g_uri_parse_scheme (supa_client_get_url (supa_storage_get_client (self->storage)));
   if (scheme == NULL || !can_stream (scheme))
     {
