@@ -14,7 +14,7 @@
  *      before, against VmRSS then);
  *   2. curl on the SAME endpoint, the baseline: POST
  *      /storage/v1/upload/resumable (TUS creation), then the same 6 MiB
- *      chunks as PATCHes, one curl process each, each answer checked
+ *      chunks as PATCHes in one curl process, each answer checked
  *      (the file is split into chunk files once, untimed). The key is only
  *      in 0600 config files, never on argv;
  *   3. report only: curl's one streamed POST /storage/v1/object/… (`curl
@@ -388,13 +388,12 @@ run_curl (const char  *config_path,
 }
 
 /* curl on the same endpoint as SupaUpload: POST /storage/v1/upload/resumable
- * (creation), then the 6 MiB chunks as PATCHes, one curl process per
- * request, each checked for 204 before the next (as a TUS client must).
- * Not all PATCHes in one curl process (`next` sections): that failed
- * intermittently here — a PATCH hit "Connection reset by peer", the server
- * logged it (or its re-send) 409 with the whole body received, and every
- * later PATCH conflicted; see tests/bench/README.md. The key is only in
- * 0600 config files, deleted at once. */
+ * (creation), then the 6 MiB chunks as PATCHes, all in ONE curl process
+ * (config `next` sections, one kept-alive connection), every answer
+ * checked for 204. (This failed intermittently with "Connection reset by
+ * peer" while supabase-local closed connections after a 204; it keeps them
+ * alive since, see tests/bench/README.md.) The key is only in the 0600
+ * config file in the private temp dir, deleted right after. */
 static Run
 upload_with_curl_tus (Bench          *bench,
                       SupaTestServer *server,
@@ -457,37 +456,64 @@ upload_with_curl_tus (Bench          *bench,
       return run;
     }
 
-  for (guint i = 0; i < n_chunks; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("chunk-%03u.bin", i);
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *patch = NULL;
+  /* All the PATCHes in ONE curl process, one config section each
+   * (`next`), on one kept-alive connection: curl writes each answer's code
+   * on its own line; every one must be 204. */
+  {
+    g_autoptr(GString) patches = g_string_new (NULL);
+    g_auto(GStrv) codes = NULL;
+    guint n_204 = 0;
 
-      g_clear_pointer (&out, g_free);
-      g_clear_pointer (&err, g_free);
-      patch = g_strdup_printf ("%s"
-                               "request = \"PATCH\"\n"
-                               "header = \"Upload-Offset: %" G_GINT64_FORMAT "\"\n"
-                               "header = \"Content-Type: application/offset+octet-stream\"\n"
-                               "header = \"Expect:\"\n"
-                               "upload-file = \"%s\"\n"
-                               "output = \"/dev/null\"\n"
-                               "write-out = \"%%{http_code}\"\n"
-                               "url = \"%s\"\n",
-                               auth, (gint64) i * SUPA_UPLOAD_CHUNK_SIZE, path, location);
-      if (!write_config (config_path, patch))
-        {
-          bench_miss (bench, "cannot write the curl config");
-          return run;
-        }
-      if (!run_curl (config_path, &out, &err, &error) || g_strcmp0 (out, "204") != 0)
-        {
-          g_unlink (config_path);
-          bench_miss (bench, "curl (TUS): PATCH %u of %u failed: %s", i + 1, n_chunks,
-                      error ? error->message : out);
-          return run;
-        }
-    }
+    for (guint i = 0; i < n_chunks; i++)
+      {
+        g_autofree char *name = g_strdup_printf ("chunk-%03u.bin", i);
+        g_autofree char *path = g_build_filename (dir, name, NULL);
+
+        if (i > 0)
+          g_string_append (patches, "next\n");
+        g_string_append_printf (patches,
+                                "%s"
+                                "request = \"PATCH\"\n"
+                                "header = \"Upload-Offset: %" G_GINT64_FORMAT "\"\n"
+                                "header = \"Content-Type: application/offset+octet-stream\"\n"
+                                "header = \"Expect:\"\n"
+                                "upload-file = \"%s\"\n"
+                                "output = \"/dev/null\"\n"
+                                "write-out = \"%%{http_code}\\n\"\n"
+                                "url = \"%s\"\n",
+                                auth, (gint64) i * SUPA_UPLOAD_CHUNK_SIZE, path, location);
+      }
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    if (!write_config (config_path, patches->str))
+      {
+        bench_miss (bench, "cannot write the curl config");
+        return run;
+      }
+    if (!run_curl (config_path, &out, &err, &error))
+      {
+        g_unlink (config_path);
+        bench_miss (bench, "curl (TUS PATCHes) failed: %s", error->message);
+        return run;
+      }
+    codes = g_strsplit (g_strstrip (out), "\n", -1);
+    for (guint i = 0; codes[i] != NULL; i++)
+      {
+        if (g_strcmp0 (codes[i], "204") != 0)
+          {
+            g_unlink (config_path);
+            bench_miss (bench, "curl (TUS): PATCH %u of %u was answered %s, not 204", i + 1, n_chunks, codes[i]);
+            return run;
+          }
+        n_204++;
+      }
+    if (n_204 != n_chunks)
+      {
+        g_unlink (config_path);
+        bench_miss (bench, "curl (TUS): %u of %u PATCHes answered", n_204, n_chunks);
+        return run;
+      }
+  }
   run.seconds = bench_now () - t0;
   run.cpu_s = cpu_seconds (RUSAGE_CHILDREN) - run.cpu_s;
   g_unlink (config_path);
