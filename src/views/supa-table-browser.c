@@ -2757,14 +2757,15 @@ open_bulk_update_dialog (SupaTableBrowser *self)
       gtk_string_list_append (names, supa_column_info_get_name (column));
     }
 
-  /* Translators: title of the bulk update dialog, %s is a table name */
-  title = g_strdup_printf (_("Set Column in “%s”"), supa_table_info_get_name (table));
+  /* The heading below names the column and the count; a title naming the
+   * table too would be cut off beside the two header buttons. */
+  title = g_strdup (_("Set Column"));
   bulk->window = GTK_WINDOW (g_object_new (ADW_TYPE_WINDOW,
                                            "transient-for", get_window (self),
                                            "modal", TRUE,
                                            "destroy-with-parent", TRUE,
                                            "title", title,
-                                           "default-width", 440,
+                                           "default-width", 480,
                                            NULL));
   gtk_widget_set_name (GTK_WIDGET (bulk->window), "bulk-update-dialog");
   g_object_set_data_full (G_OBJECT (bulk->window), "supa-bulk-update", bulk, (GDestroyNotify) bulk_update_free);
