@@ -670,6 +670,76 @@ elapsed_ms (gint64 started_at)
   return (g_get_monotonic_time () - started_at) / 1000.0;
 }
 
+/* The bookkeeping of one request, made in the caller's thread: only
+ * copies, so the outcome can be logged and mapped in whatever thread the
+ * message is sent from. */
+static SendData *
+send_data_new (SoupMessage *msg,
+               SupaService  service)
+{
+  SendData *data = g_new0 (SendData, 1);
+
+  data->msg = g_object_ref (msg);
+  data->service = service;
+  data->started_at = g_get_monotonic_time ();
+  data->log_url = message_log_url (msg);
+  data->host = g_strdup (g_uri_get_host (soup_message_get_uri (msg)));
+
+  g_debug ("%s %s", soup_message_get_method (msg), data->log_url);
+  return data;
+}
+
+/* The one place a finished exchange is logged and mapped, for the async and
+ * the blocking sends alike: the body on a 2xx, otherwise a SUPA_ERROR in
+ * @data->service's format (or the transport failure, cancellation kept as
+ * G_IO_ERROR_CANCELLED). Takes @bytes and @transport_error. Thread-safe: it
+ * only reads @data and the finished message. */
+static GBytes *
+complete_send (SendData  *data,
+               GBytes    *bytes,
+               GError    *transport_error,
+               GError   **error)
+{
+  g_autoptr(GBytes) body = bytes;
+  g_autoptr(GError) local_error = transport_error;
+  SoupMessageHeaders *headers;
+  guint status;
+
+  if (body == NULL)
+    {
+      g_debug ("%s %s failed after %.0f ms: %s",
+               soup_message_get_method (data->msg), data->log_url,
+               elapsed_ms (data->started_at), local_error->message);
+      g_propagate_error (error, supa_error_new_from_transport (local_error, data->host));
+      return NULL;
+    }
+
+  status = soup_message_get_status (data->msg);
+  g_debug ("%s %s → %u %s (%.0f ms, %" G_GSIZE_FORMAT " bytes)",
+           soup_message_get_method (data->msg), data->log_url, status,
+           soup_message_get_reason_phrase (data->msg) ? soup_message_get_reason_phrase (data->msg) : "",
+           elapsed_ms (data->started_at), g_bytes_get_size (body));
+
+  if (SOUP_STATUS_IS_SUCCESSFUL (status))
+    return g_steal_pointer (&body);
+
+  headers = soup_message_get_response_headers (data->msg);
+  local_error = supa_error_new_from_response (data->service, status,
+                                              soup_message_get_reason_phrase (data->msg),
+                                              soup_message_headers_get_one (headers, "Retry-After"),
+                                              soup_message_headers_get_one (headers, "x-sb-error-code"),
+                                              body);
+
+  /* The Functions gateway marks its own failures (the function could not
+   * be reached) so they are not mistaken for the function's answer. */
+  if (data->service == SUPA_SERVICE_FUNCTIONS &&
+      g_strcmp0 (soup_message_headers_get_one (headers, "x-relay-error"), "true") == 0)
+    g_prefix_error (&local_error, "%s", _("The function could not be reached: "));
+
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
+}
+
 static void
 send_and_read_cb (GObject      *object,
                   GAsyncResult *result,
@@ -677,49 +747,17 @@ send_and_read_cb (GObject      *object,
 {
   SoupSession *session = (SoupSession *) object;
   g_autoptr(GTask) task = user_data;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
   SendData *data = g_task_get_task_data (task);
-  SoupMessageHeaders *headers;
-  guint status;
+  GError *transport_error = NULL;
+  GError *error = NULL;
+  GBytes *bytes;
 
-  bytes = soup_session_send_and_read_finish (session, result, &error);
-
+  bytes = soup_session_send_and_read_finish (session, result, &transport_error);
+  bytes = complete_send (data, bytes, transport_error, &error);
   if (bytes == NULL)
-    {
-      g_debug ("%s %s failed after %.0f ms: %s",
-               soup_message_get_method (data->msg), data->log_url,
-               elapsed_ms (data->started_at), error->message);
-      g_task_return_error (task, supa_error_new_from_transport (error, data->host));
-      return;
-    }
-
-  status = soup_message_get_status (data->msg);
-  g_debug ("%s %s → %u %s (%.0f ms, %" G_GSIZE_FORMAT " bytes)",
-           soup_message_get_method (data->msg), data->log_url, status,
-           soup_message_get_reason_phrase (data->msg) ? soup_message_get_reason_phrase (data->msg) : "",
-           elapsed_ms (data->started_at), g_bytes_get_size (bytes));
-
-  if (SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      g_task_return_pointer (task, g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref);
-      return;
-    }
-
-  headers = soup_message_get_response_headers (data->msg);
-  error = supa_error_new_from_response (data->service, status,
-                                        soup_message_get_reason_phrase (data->msg),
-                                        soup_message_headers_get_one (headers, "Retry-After"),
-                                        soup_message_headers_get_one (headers, "x-sb-error-code"),
-                                        bytes);
-
-  /* The Functions gateway marks its own failures (the function could not
-   * be reached) so they are not mistaken for the function's answer. */
-  if (data->service == SUPA_SERVICE_FUNCTIONS &&
-      g_strcmp0 (soup_message_headers_get_one (headers, "x-relay-error"), "true") == 0)
-    g_prefix_error (&error, "%s", _("The function could not be reached: "));
-
-  g_task_return_error (task, g_steal_pointer (&error));
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
 }
 
 void
@@ -731,7 +769,6 @@ supa_client_send_async (SupaClient          *self,
                         gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  SendData *data;
 
   g_return_if_fail (SUPA_IS_CLIENT (self));
   g_return_if_fail (SOUP_IS_MESSAGE (msg));
@@ -739,16 +776,7 @@ supa_client_send_async (SupaClient          *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, supa_client_send_async);
-
-  data = g_new0 (SendData, 1);
-  data->msg = g_object_ref (msg);
-  data->service = service;
-  data->started_at = g_get_monotonic_time ();
-  data->log_url = message_log_url (msg);
-  data->host = g_strdup (g_uri_get_host (soup_message_get_uri (msg)));
-  g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
-
-  g_debug ("%s %s", soup_message_get_method (msg), data->log_url);
+  g_task_set_task_data (task, send_data_new (msg, service), (GDestroyNotify) send_data_free);
 
   soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT,
                                     cancellable, send_and_read_cb,
@@ -759,6 +787,117 @@ GBytes *
 supa_client_send_finish (SupaClient    *self,
                          GAsyncResult  *result,
                          GError       **error)
+{
+  g_return_val_if_fail (SUPA_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Blocking: libsoup (3.2+) then writes the body and reads the answer with
+ * blocking I/O in the calling thread, without a main-loop round trip per
+ * 8 KiB. */
+static GBytes *
+send_blocking (SupaClient    *self,
+               SendData      *data,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  GError *transport_error = NULL;
+  GBytes *bytes;
+
+  bytes = soup_session_send_and_read (self->session, data->msg, cancellable, &transport_error);
+  return complete_send (data, bytes, transport_error, error);
+}
+
+/**
+ * supa_client_send_sync:
+ * @self: a #SupaClient
+ * @msg: the message, not sent before and not used by another thread meanwhile
+ * @service: the service @msg goes to (for the error format)
+ * @cancellable: (nullable): aborts the exchange, from any thread
+ * @error: return location for a #GError
+ *
+ * Like supa_client_send_async() (same logging, same error mapping), but
+ * blocks. Meant for worker threads; see the header for the thread rules.
+ *
+ * Returns: (transfer full): the body (possibly empty), or %NULL with @error
+ */
+GBytes *
+supa_client_send_sync (SupaClient    *self,
+                       SoupMessage   *msg,
+                       SupaService    service,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  SendData *data;
+  GBytes *bytes;
+
+  g_return_val_if_fail (SUPA_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (SOUP_IS_MESSAGE (msg), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  data = send_data_new (msg, service);
+  bytes = send_blocking (self, data, cancellable, error);
+  send_data_free (data);
+  return bytes;
+}
+
+static void
+send_in_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GBytes *bytes;
+
+  bytes = send_blocking (source_object, task_data, cancellable, &error);
+  if (bytes == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
+}
+
+/**
+ * supa_client_send_in_thread_async:
+ * @self: a #SupaClient
+ * @msg: the message
+ * @service: the service @msg goes to
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the thread-default main context of this call
+ * @user_data: data for @callback
+ *
+ * supa_client_send_sync() in a worker thread: for large request bodies,
+ * which libsoup's async path writes 8 KiB per main-loop iteration. The
+ * message's own signals (wrote-body-data, restarted, …) are emitted in
+ * the worker thread.
+ */
+void
+supa_client_send_in_thread_async (SupaClient          *self,
+                                  SoupMessage         *msg,
+                                  SupaService          service,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (SUPA_IS_CLIENT (self));
+  g_return_if_fail (SOUP_IS_MESSAGE (msg));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, supa_client_send_in_thread_async);
+  g_task_set_task_data (task, send_data_new (msg, service), (GDestroyNotify) send_data_free);
+  g_task_run_in_thread (task, send_in_thread);
+}
+
+GBytes *
+supa_client_send_in_thread_finish (SupaClient    *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
 {
   g_return_val_if_fail (SUPA_IS_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);

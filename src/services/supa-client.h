@@ -91,6 +91,41 @@ GBytes          *supa_client_send_finish    (SupaClient          *self,
                                              GAsyncResult        *result,
                                              GError             **error);
 
+/* Thread rules. A SupaClient is made and configured (access token,
+ * headers) in the main thread. Since libsoup 3.2 a SoupSession may send
+ * messages from any thread, so the two calls below may run the exchange in
+ * a worker thread; everything else here is main-thread API.
+ * - A message is used by one thread at a time: build it (and its headers,
+ *   with supa_client_new_message()/apply_headers()) before handing it over,
+ *   and read its response after the send returned.
+ * - Its signals (wrote-body-data, restarted, got-headers, …) are emitted in
+ *   the thread that sends it: handlers must not touch GObject properties,
+ *   widgets or other main-thread state; count in atomics and publish from
+ *   the main context instead.
+ * - The cancellable may be cancelled from any thread and aborts the
+ *   blocking I/O promptly (G_IO_ERROR_CANCELLED).
+ *
+ * supa_client_send_sync() blocks the calling thread: never call it from
+ * the main thread. Same logging and error mapping as
+ * supa_client_send_async(). */
+GBytes          *supa_client_send_sync      (SupaClient          *self,
+                                             SoupMessage         *msg,
+                                             SupaService          service,
+                                             GCancellable        *cancellable,
+                                             GError             **error);
+/* supa_client_send_sync() in a GTask worker thread; @callback runs in the
+ * thread-default main context of the caller. For large request bodies,
+ * which libsoup's async path writes 8 KiB per main-loop iteration. */
+void             supa_client_send_in_thread_async  (SupaClient          *self,
+                                                    SoupMessage         *msg,
+                                                    SupaService          service,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+GBytes          *supa_client_send_in_thread_finish (SupaClient          *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+
 /* Convenience over send: parses the body as JSON. An empty body gives a
  * JSON null node. */
 void             supa_client_send_json_async  (SupaClient          *self,

@@ -7,6 +7,12 @@
  * then PATCH one 6 MiB chunk at a time, holding only that chunk in memory;
  * after a dropped connection or an offset conflict the server's offset is
  * read back with HEAD and sending continues from there.
+ *
+ * Each PATCH is sent from a worker thread (supa_client_send_in_thread_async):
+ * libsoup's async path writes a request body 8 KiB per main-loop round
+ * trip, which made the client, not the network, the limit. The message's
+ * signals then fire in that thread and only bump an atomic counter; the
+ * properties and ::progress are set in the upload's main context, throttled.
  */
 
 #define G_LOG_DOMAIN "supa-upload"
@@ -25,6 +31,9 @@
 #define RETRY_BASE_MS          250
 #define RETRY_MAX_MS           4000
 #define TUS_VERSION            "1.0.0"
+/* bytes-sent and ::progress are published at most this often while a
+ * request body is on the wire (and once when it ends). */
+#define PROGRESS_INTERVAL_MS   100
 
 struct _SupaUpload
 {
@@ -45,7 +54,23 @@ struct _SupaUpload
   gint64         stream_pos;  /* relative to stream_base */
   gint64         stream_base; /* where the data starts in a caller's stream */
 
+  /* Two chunk buffers, reused for the whole run: the chunk being sent
+   * (self->chunk points into buffers[current]) and the next one, read
+   * while the current one is on the wire. */
+  guchar        *buffers[2];
+  guint          current;
+  gint64         ahead_start; /* input offset of the read-ahead chunk */
+  gsize          ahead_wanted;
+  gsize          ahead_len;   /* > 0: buffers[1 - current] holds it */
+  GError        *ahead_error;
+  GTask         *ahead_waiter; /* the step waiting for the read ahead */
+
   SoupMessage   *msg;         /* the request in flight */
+  /* Body bytes the request in flight has written (from offset on). TUS
+   * PATCHes are sent from a worker thread, whose message signals only add
+   * to this; the main context publishes it every PROGRESS_INTERVAL_MS. */
+  gint           wire_sent;   /* atomic */
+  GSource       *progress_source;
   gint64         total;
   gint64         offset;      /* confirmed by the server */
   gint64         bytes_sent;
@@ -58,6 +83,7 @@ struct _SupaUpload
   guint          update  : 1;
   guint          resume  : 1;
   guint          running : 1;
+  guint          ahead_pending : 1;
 };
 
 G_DEFINE_FINAL_TYPE (SupaUpload, supa_upload, G_TYPE_OBJECT)
@@ -134,21 +160,69 @@ b64 (const char *text)
   return g_base64_encode ((const guchar *) text, strlen (text));
 }
 
+/* Any thread (the one sending the message): no GObject state here. */
 static void
 wrote_body_data_cb (SoupMessage *msg,
                     guint        chunk_size,
                     SupaUpload  *self)
 {
-  set_bytes_sent (self, MIN (self->bytes_sent + chunk_size, self->total));
+  g_atomic_int_add (&self->wire_sent, (gint) chunk_size);
 }
 
 /* libsoup resends a restartable message whose pooled connection turned out
- * to be closed: count the chunk from where it started again. */
+ * to be closed: count the body from where it started again. Any thread. */
 static void
 patch_restarted_cb (SoupMessage *msg,
                     SupaUpload  *self)
 {
-  set_bytes_sent (self, self->offset);
+  g_atomic_int_set (&self->wire_sent, 0);
+}
+
+/* Main context: what the request in flight has written so far. */
+static void
+publish_wire_progress (SupaUpload *self)
+{
+  gint64 sent = MAX (self->offset, 0) + g_atomic_int_get (&self->wire_sent);
+
+  set_bytes_sent (self, self->total >= 0 ? MIN (sent, self->total) : sent);
+}
+
+static gboolean
+progress_tick_cb (gpointer user_data)
+{
+  publish_wire_progress (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Before a request with a body: counts from zero and publishes on a timer
+ * in @task's main context. */
+static void
+start_wire_progress (SupaUpload *self,
+                     GTask      *task)
+{
+  g_atomic_int_set (&self->wire_sent, 0);
+  if (self->progress_source != NULL)
+    return;
+
+  self->progress_source = g_timeout_source_new (PROGRESS_INTERVAL_MS);
+  g_source_set_name (self->progress_source, "[supadesk] upload progress");
+  /* Not owning: the source is destroyed before the upload can go away
+   * (the running task holds the upload). */
+  g_source_set_callback (self->progress_source, progress_tick_cb, self, NULL);
+  g_source_attach (self->progress_source, g_task_get_context (task));
+}
+
+/* The request ended (either way): publish its last count, stop the timer. */
+static void
+stop_wire_progress (SupaUpload *self)
+{
+  if (self->progress_source == NULL)
+    return;
+
+  g_source_destroy (self->progress_source);
+  g_clear_pointer (&self->progress_source, g_source_unref);
+  publish_wire_progress (self);
+  g_atomic_int_set (&self->wire_sent, 0);
 }
 
 static void
@@ -299,6 +373,7 @@ single_sent_cb (GObject      *source,
   GError *error = NULL;
   const char *key = NULL;
 
+  stop_wire_progress (self);
   clear_msg (self);
   node = supa_client_send_json_finish (SUPA_CLIENT (source), result, &error);
   if (node == NULL)
@@ -346,6 +421,7 @@ single_start (GTask *task)
   /* streamed from the input, never read whole into memory */
   soup_message_set_request_body (self->msg, self->content_type, self->input, self->total);
   g_signal_connect (self->msg, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), self);
+  start_wire_progress (self, task);
 
   supa_client_send_json_async (self->client, self->msg, SUPA_SERVICE_STORAGE,
                                g_task_get_cancellable (task), single_sent_cb, task);
@@ -354,6 +430,101 @@ single_start (GTask *task)
 /* ---------------------------------------------------------------------- TUS */
 
 static void tus_head (GTask *task);
+
+static guchar *
+chunk_buffer (SupaUpload *self,
+              guint       index)
+{
+  if (self->buffers[index] == NULL)
+    self->buffers[index] = g_malloc ((gsize) MIN ((gint64) SUPA_UPLOAD_CHUNK_SIZE, MAX (self->total, 1)));
+  return self->buffers[index];
+}
+
+static void
+free_chunk_buffers (SupaUpload *self)
+{
+  g_assert (!self->ahead_pending);
+
+  g_clear_pointer (&self->chunk, g_bytes_unref);
+  g_clear_pointer (&self->buffers[0], g_free);
+  g_clear_pointer (&self->buffers[1], g_free);
+  self->ahead_len = 0;
+  g_clear_error (&self->ahead_error);
+}
+
+/* A chunk over buffers[@index]; the buffer outlives it (freed only when no
+ * request is in flight). */
+static void
+set_chunk (SupaUpload *self,
+           guint       index,
+           gint64      start,
+           gsize       len)
+{
+  g_clear_pointer (&self->chunk, g_bytes_unref);
+  self->chunk = g_bytes_new_static (self->buffers[index], len);
+  self->chunk_start = start;
+  self->current = index;
+}
+
+static void
+read_ahead_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  SupaUpload *self = user_data;
+  GTask *waiter = g_steal_pointer (&self->ahead_waiter);
+  GError *error = NULL;
+  gsize n_read = 0;
+  gboolean ok;
+
+  ok = g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n_read, &error);
+  self->ahead_pending = FALSE;
+  g_clear_error (&self->ahead_error);
+  self->ahead_len = 0;
+
+  /* A run started since (a file opened anew) does not want it. */
+  if (G_INPUT_STREAM (source) == self->input)
+    {
+      self->stream_pos += n_read;
+      if (ok && n_read == self->ahead_wanted)
+        self->ahead_len = n_read;
+      else if (ok)
+        self->ahead_error = g_error_new_literal (SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                                                 _("The file became shorter while it was being uploaded."));
+      /* Cancelled says nothing about the data: a later run reads it anew. */
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        self->ahead_error = g_steal_pointer (&error);
+    }
+  g_clear_error (&error);
+
+  if (waiter != NULL)
+    tus_next_chunk (waiter);
+  else if (!self->running)
+    free_chunk_buffers (self);
+
+  g_object_unref (self);
+}
+
+/* While the current chunk is on the wire (in a worker thread), read the
+ * next one into the other buffer. */
+static void
+start_read_ahead (SupaUpload *self,
+                  GTask      *task)
+{
+  gint64 next = self->chunk_start + (gint64) g_bytes_get_size (self->chunk);
+  guint index = 1 - self->current;
+
+  if (self->ahead_pending || self->ahead_len > 0 || self->ahead_error != NULL ||
+      self->stream_pos != next || next >= self->total)
+    return;
+
+  self->ahead_start = next;
+  self->ahead_wanted = (gsize) MIN ((gint64) SUPA_UPLOAD_CHUNK_SIZE, self->total - next);
+  self->ahead_pending = TRUE;
+  g_input_stream_read_all_async (self->input, chunk_buffer (self, index), self->ahead_wanted,
+                                 G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                 read_ahead_cb, g_object_ref (self));
+}
 
 static gboolean
 retry_timeout_cb (gpointer user_data)
@@ -402,7 +573,10 @@ tus_patch_cb (GObject      *source,
   GError *error = NULL;
   gint64 new_offset = -1;
 
-  body = supa_client_send_finish (SUPA_CLIENT (source), result, &error);
+  /* What went on the wire, before the server's word replaces it. */
+  stop_wire_progress (self);
+
+  body = supa_client_send_in_thread_finish (SUPA_CLIENT (source), result, &error);
   if (body == NULL)
     {
       clear_msg (self);
@@ -465,12 +639,15 @@ tus_send_chunk (GTask *task)
    * that does not match (409), so sending it again is harmless: mark it
    * idempotent and the chunks share one kept-alive connection. */
   soup_message_add_flags (self->msg, SOUP_MESSAGE_IDEMPOTENT);
+  /* Both handlers run in the sending (worker) thread. */
   g_signal_connect (self->msg, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), self);
   g_signal_connect (self->msg, "restarted", G_CALLBACK (patch_restarted_cb), self);
   set_bytes_sent (self, self->offset);
+  start_wire_progress (self, task);
 
-  supa_client_send_async (self->client, self->msg, SUPA_SERVICE_STORAGE,
-                          g_task_get_cancellable (task), tus_patch_cb, task);
+  supa_client_send_in_thread_async (self->client, self->msg, SUPA_SERVICE_STORAGE,
+                                    g_task_get_cancellable (task), tus_patch_cb, task);
+  start_read_ahead (self, task);
 }
 
 static void
@@ -483,11 +660,9 @@ tus_read_cb (GObject      *source,
   GError *error = NULL;
   gsize n_read = 0;
   gsize wanted = (gsize) MIN ((gint64) SUPA_UPLOAD_CHUNK_SIZE, self->total - self->stream_pos);
-  guchar *data = g_object_steal_data (G_OBJECT (task), "supa-chunk-buffer");
 
   if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n_read, &error))
     {
-      g_free (data);
       g_task_return_error (task, error);
       g_object_unref (task);
       return;
@@ -495,16 +670,13 @@ tus_read_cb (GObject      *source,
 
   if (n_read != wanted)
     {
-      g_free (data);
       g_task_return_new_error (task, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
                                "%s", _("The file became shorter while it was being uploaded."));
       g_object_unref (task);
       return;
     }
 
-  g_clear_pointer (&self->chunk, g_bytes_unref);
-  self->chunk = g_bytes_new_take (data, n_read);
-  self->chunk_start = self->stream_pos;
+  set_chunk (self, self->current, self->stream_pos, n_read);
   self->stream_pos += n_read;
 
   tus_send_chunk (task);
@@ -515,7 +687,6 @@ tus_next_chunk (GTask *task)
 {
   SupaUpload *self = g_task_get_source_object (task);
   gsize wanted;
-  guchar *buffer;
 
   if (self->offset >= self->total)
     {
@@ -539,6 +710,30 @@ tus_next_chunk (GTask *task)
       return;
     }
 
+  /* The next chunk is (being) read ahead: take it, or learn that the file
+   * could not be read there. */
+  if (self->ahead_pending)
+    {
+      g_assert (self->ahead_waiter == NULL);
+      self->ahead_waiter = task;
+      return;
+    }
+  if (self->ahead_start == self->offset && (self->ahead_len > 0 || self->ahead_error != NULL))
+    {
+      if (self->ahead_error != NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&self->ahead_error));
+          g_object_unref (task);
+          return;
+        }
+      set_chunk (self, 1 - self->current, self->ahead_start, self->ahead_len);
+      self->ahead_len = 0;
+      tus_send_chunk (task);
+      return;
+    }
+  /* elsewhere (the server stopped inside an earlier chunk): read anew */
+  self->ahead_len = 0;
+  g_clear_error (&self->ahead_error);
   g_clear_pointer (&self->chunk, g_bytes_unref);
 
   if (self->stream_pos != self->offset)
@@ -563,9 +758,7 @@ tus_next_chunk (GTask *task)
     }
 
   wanted = (gsize) MIN ((gint64) SUPA_UPLOAD_CHUNK_SIZE, self->total - self->stream_pos);
-  buffer = g_malloc (wanted);
-  g_object_set_data (G_OBJECT (task), "supa-chunk-buffer", buffer);
-  g_input_stream_read_all_async (self->input, buffer, wanted, G_PRIORITY_DEFAULT,
+  g_input_stream_read_all_async (self->input, chunk_buffer (self, self->current), wanted, G_PRIORITY_DEFAULT,
                                  g_task_get_cancellable (task), tus_read_cb, task);
 }
 
@@ -982,8 +1175,11 @@ task_done_cb (GObject      *source,
   char *key;
 
   self->running = FALSE;
+  stop_wire_progress (self);
   clear_msg (self);
-  g_clear_pointer (&self->chunk, g_bytes_unref);
+  /* a read ahead still running frees them when it ends */
+  if (!self->ahead_pending)
+    free_chunk_buffers (self);
 
   key = g_task_propagate_pointer (G_TASK (result), &error);
   if (key == NULL)
@@ -1007,11 +1203,17 @@ supa_upload_dispose (GObject *object)
 {
   SupaUpload *self = (SupaUpload *) object;
 
+  if (self->progress_source != NULL)
+    g_source_destroy (self->progress_source);
+  g_clear_pointer (&self->progress_source, g_source_unref);
   clear_msg (self);
   g_clear_object (&self->client);
   g_clear_object (&self->file);
   g_clear_object (&self->input);
-  g_clear_pointer (&self->chunk, g_bytes_unref);
+  /* a pending read ahead holds a reference, so this only runs early
+   * through g_object_run_dispose(); finalize frees them then */
+  if (!self->ahead_pending)
+    free_chunk_buffers (self);
   g_clear_pointer (&self->metadata, json_object_unref);
 
   G_OBJECT_CLASS (supa_upload_parent_class)->dispose (object);
@@ -1027,6 +1229,10 @@ supa_upload_finalize (GObject *object)
   g_free (self->upload_url);
   g_free (self->content_type);
   g_clear_error (&self->last_error);
+  g_clear_error (&self->ahead_error);
+  g_clear_pointer (&self->chunk, g_bytes_unref);
+  g_free (self->buffers[0]);
+  g_free (self->buffers[1]);
 
   G_OBJECT_CLASS (supa_upload_parent_class)->finalize (object);
 }

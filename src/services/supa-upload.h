@@ -65,6 +65,10 @@ const char   *supa_upload_get_path          (SupaUpload *self);
 /* The TUS upload URL once created (NULL for one-request uploads): save it
  * to resume after a restart. */
 const char   *supa_upload_get_upload_url    (SupaUpload *self);
+/* Bytes written to the wire. "bytes-sent" and ::progress are emitted in
+ * the thread-default main context of supa_upload_start_async() (TUS chunks
+ * go out from a worker thread, but never notify from there), at most every
+ * 100 ms while a request body is being written and once when it ends. */
 gint64        supa_upload_get_bytes_sent    (SupaUpload *self);
 /* Bytes the server has confirmed. */
 gint64        supa_upload_get_server_offset (SupaUpload *self);

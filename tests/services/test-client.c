@@ -11,6 +11,8 @@
 #define BIG_ROWS 40000
 
 static GString *log_capture;
+/* the blocking sends log from worker threads */
+static GMutex log_lock;
 
 typedef struct
 {
@@ -26,6 +28,7 @@ capture_writer (GLogLevelFlags   log_level,
                 gsize            n_fields,
                 gpointer         user_data)
 {
+  g_mutex_lock (&log_lock);
   for (gsize i = 0; i < n_fields; i++)
     if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
       {
@@ -35,6 +38,7 @@ capture_writer (GLogLevelFlags   log_level,
           g_string_append_len (log_capture, fields[i].value, fields[i].length);
         g_string_append_c (log_capture, '\n');
       }
+  g_mutex_unlock (&log_lock);
 
   if (log_level & G_LOG_LEVEL_DEBUG)
     return G_LOG_WRITER_HANDLED;
@@ -403,6 +407,157 @@ test_cancellation (Fixture       *fixture,
   g_assert_cmpuint (fixture->n_requests, ==, 1);
 }
 
+typedef struct
+{
+  GThread *thread;           /* where wrote-body-data was emitted */
+  gint     wrote;            /* atomic */
+} WroteLog;
+
+static void
+wrote_body_data_cb (SoupMessage *msg,
+                    guint        chunk_size,
+                    WroteLog    *log)
+{
+  g_atomic_pointer_set (&log->thread, g_thread_self ());
+  g_atomic_int_add (&log->wrote, (gint) chunk_size);
+}
+
+static GBytes *
+send_in_thread (SupaClient    *client,
+                SupaService    service,
+                const char    *method,
+                const char    *path,
+                GBytes        *body,
+                WroteLog      *log,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  g_autoptr(SoupMessage) msg = supa_client_new_message (client, service, method, path, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (msg, "application/octet-stream", body);
+  if (log != NULL)
+    g_signal_connect (msg, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), log);
+  supa_client_send_in_thread_async (client, msg, service, cancellable, test_store_result_cb, &result);
+  test_wait_result (&result);
+
+  return supa_client_send_in_thread_finish (client, result, error);
+}
+
+/* The error a request gets through the main-loop send and through the
+ * blocking one in a worker thread: the same code, message and details. */
+static void
+assert_same_error (SupaClient  *client,
+                   SupaService  service,
+                   const char  *method,
+                   const char  *path,
+                   GQuark       domain,
+                   int          code)
+{
+  g_autoptr(GError) async_error = NULL;
+  g_autoptr(GError) thread_error = NULL;
+  g_autoptr(GBytes) a = send_sync (client, service, method, path, NULL, &async_error);
+  g_autoptr(GBytes) b = send_in_thread (client, service, method, path, NULL, NULL, NULL, &thread_error);
+
+  g_assert_null (a);
+  g_assert_null (b);
+  g_assert_error (async_error, domain, code);
+  g_assert_error (thread_error, domain, code);
+  g_assert_cmpstr (thread_error->message, ==, async_error->message);
+  if (domain == SUPA_ERROR)
+    {
+      g_assert_cmpuint (supa_error_get_http_status (thread_error), ==, supa_error_get_http_status (async_error));
+      g_assert_cmpstr (supa_error_get_server_code (thread_error), ==, supa_error_get_server_code (async_error));
+      g_assert_cmpstr (supa_error_get_details (thread_error), ==, supa_error_get_details (async_error));
+      g_assert_cmpfloat (supa_error_get_retry_after (thread_error), ==, supa_error_get_retry_after (async_error));
+    }
+}
+
+typedef struct
+{
+  SupaClient   *client;
+  SoupMessage  *msg;
+  GBytes       *bytes;
+  GError       *error;
+  gint          done;    /* atomic */
+} SyncCall;
+
+static gpointer
+sync_call_thread (gpointer user_data)
+{
+  SyncCall *call = user_data;
+
+  call->bytes = supa_client_send_sync (call->client, call->msg, SUPA_SERVICE_REST, NULL, &call->error);
+  g_atomic_int_set (&call->done, 1);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+static void
+test_send_in_thread (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *key = test_make_role_jwt ("anon");
+  g_autoptr(SupaClient) client = supa_client_new (fixture->base_url, key, NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) payload = NULL;
+  g_autofree guchar *raw = g_malloc (256 * 1024);
+  WroteLog wrote = { 0 };
+  gint64 started;
+
+  /* a body goes out from the worker thread, whose signals say so */
+  memset (raw, 'x', 256 * 1024);
+  payload = g_bytes_new (raw, 256 * 1024);
+  body = send_in_thread (client, SUPA_SERVICE_REST, "POST", "rest/v1/echo", payload, &wrote, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body), "{\"ok\":true}", 11);
+  g_assert_cmpint (g_atomic_int_get (&wrote.wrote), ==, 256 * 1024);
+  g_assert_nonnull (wrote.thread);
+  g_assert_true (wrote.thread != g_thread_self ());
+  g_assert_cmpstr (last_header (fixture, "apikey"), ==, key);
+  g_clear_pointer (&body, g_bytes_unref);
+
+  /* an empty 204 is an empty body, not an error */
+  body = send_in_thread (client, SUPA_SERVICE_REST, "GET", "rest/v1/empty", NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (body), ==, 0);
+  g_clear_pointer (&body, g_bytes_unref);
+
+  assert_same_error (client, SUPA_SERVICE_REST, "POST", "rest/v1/conflict", SUPA_ERROR, SUPA_ERROR_CONFLICT);
+  assert_same_error (client, SUPA_SERVICE_STORAGE, "GET", "storage/v1/object/files/missing.txt",
+                     SUPA_ERROR, SUPA_ERROR_NOT_FOUND);
+  assert_same_error (client, SUPA_SERVICE_AUTH, "POST", "auth/v1/otp", SUPA_ERROR, SUPA_ERROR_RATE_LIMITED);
+  assert_same_error (client, SUPA_SERVICE_FUNCTIONS, "POST", "functions/v1/relay", SUPA_ERROR, SUPA_ERROR_SERVER);
+  assert_same_error (client, SUPA_SERVICE_REST, "GET", "rest/v1/html", SUPA_ERROR, SUPA_ERROR_SERVER);
+
+  /* cancelled from the main thread while the worker waits for the answer */
+  g_timeout_add (100, cancel_cb, cancellable);
+  started = g_get_monotonic_time ();
+  body = send_in_thread (client, SUPA_SERVICE_REST, "GET", "rest/v1/slow", NULL, NULL, cancellable, &error);
+  g_assert_null (body);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, G_USEC_PER_SEC);
+  g_clear_error (&error);
+
+  /* the blocking call itself, from a thread of the caller's own */
+  {
+    g_autoptr(SoupMessage) msg = supa_client_new_message (client, SUPA_SERVICE_REST, "POST", "rest/v1/conflict", NULL);
+    SyncCall call = { client, msg, NULL, NULL, 0 };
+    GThread *thread = g_thread_new ("send-sync", sync_call_thread, &call);
+
+    while (!g_atomic_int_get (&call.done))
+      g_main_context_iteration (NULL, TRUE);
+    g_thread_join (thread);
+    g_assert_null (call.bytes);
+    g_assert_error (call.error, SUPA_ERROR, SUPA_ERROR_CONFLICT);
+    g_assert_cmpstr (supa_error_get_server_code (call.error), ==, "23505");
+    g_clear_error (&call.error);
+  }
+}
+
 static void
 test_connection_refused (void)
 {
@@ -488,6 +643,7 @@ main (int   argc,
   g_test_add ("/client/json", Fixture, NULL, fixture_setup, test_json, fixture_teardown);
   g_test_add ("/client/cancellation", Fixture, NULL, fixture_setup, test_cancellation, fixture_teardown);
   g_test_add_func ("/client/connection-refused", test_connection_refused);
+  g_test_add ("/client/send-in-thread", Fixture, NULL, fixture_setup, test_send_in_thread, fixture_teardown);
   g_test_add ("/client/log-has-no-secrets", Fixture, NULL, fixture_setup, test_log_has_no_secrets, fixture_teardown);
 
   return g_test_run ();

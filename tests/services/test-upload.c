@@ -15,6 +15,7 @@
 #define MiB (1024 * 1024)
 
 static SupaTestServer *server;
+static GThread *main_thread;
 static SupaClient *client;
 static SupaStorage *storage;
 static char *tmpdir;
@@ -101,6 +102,7 @@ typedef struct
   gint64 total;
   guint  calls;
   gboolean went_back;
+  gboolean off_main_thread;
 } ProgressLog;
 
 static void
@@ -109,6 +111,9 @@ progress_cb (SupaUpload  *upload,
              gint64       total,
              ProgressLog *log)
 {
+  /* the chunks go out from a worker thread; progress must not */
+  if (g_thread_self () != main_thread || !g_main_context_is_owner (g_main_context_default ()))
+    log->off_main_thread = TRUE;
   if (sent < log->last_sent)
     log->went_back = TRUE;
   log->last_sent = sent;
@@ -132,6 +137,8 @@ test_tus_20mib (void)
   g_autoptr(JsonObject) meta = json_object_new ();
   ProgressLog log = { 0 };
   goffset size = 0;
+  gint64 started;
+  double elapsed_ms;
 
   create_bucket ("big");
 
@@ -139,8 +146,10 @@ test_tus_20mib (void)
   g_signal_connect (upload, "progress", G_CALLBACK (progress_cb), &log);
   json_object_set_string_member (meta, "camera", "test rig");
   supa_upload_set_metadata (upload, meta);
+  started = g_get_monotonic_time ();
   supa_upload_start_async (upload, NULL, test_store_result_cb, &res);
   key = supa_upload_start_finish (upload, test_wait_result (&res), &error);
+  elapsed_ms = (g_get_monotonic_time () - started) / 1000.0;
   g_assert_no_error (error);
   g_assert_cmpstr (key, ==, "big/video/big.bin");
 
@@ -157,8 +166,12 @@ test_tus_20mib (void)
   g_assert_cmpint (g_array_index (offsets, gint64, 2), ==, 18 * MiB);
   g_assert_cmpint (g_array_index (offsets, gint64, 3), ==, 20 * MiB);
 
-  /* progress came in steps finer than a chunk and ended at the total */
-  g_assert_cmpuint (log.calls, >, 8);
+  /* progress: on the main thread, at least once per chunk, never more
+   * often than every 100 ms plus once per chunk end (not per 8 KiB write:
+   * that would be 2,560), never backwards, ending at the total */
+  g_assert_false (log.off_main_thread);
+  g_assert_cmpuint (log.calls, >=, 4);
+  g_assert_cmpuint (log.calls, <=, 4 + 2 + (guint) (elapsed_ms / 100));
   g_assert_false (log.went_back);
   g_assert_cmpint (log.last_sent, ==, 20 * MiB);
   g_assert_cmpint (log.total, ==, 20 * MiB);
@@ -521,6 +534,153 @@ test_conflict_and_give_up (void)
   g_file_delete (file, NULL, NULL);
 }
 
+typedef struct
+{
+  SupaUpload   *upload;
+  GCancellable *cancellable;  /* cancelled once a PATCH is on the wire */
+  guint         notifies;
+  guint         ahead;        /* notifies showing bytes the server has not confirmed */
+  gboolean      off_main_thread;
+  gint64        last;
+  gboolean      went_back;
+  gint64        cancelled_at;
+} NotifyLog;
+
+static void
+bytes_sent_notify_cb (SupaUpload *upload,
+                      GParamSpec *pspec,
+                      NotifyLog  *log)
+{
+  gint64 sent = supa_upload_get_bytes_sent (upload);
+
+  if (g_thread_self () != main_thread || !g_main_context_is_owner (g_main_context_default ()))
+    log->off_main_thread = TRUE;
+  log->notifies++;
+  if (sent < log->last)
+    log->went_back = TRUE;
+  log->last = sent;
+  if (sent > supa_upload_get_server_offset (upload))
+    {
+      log->ahead++;
+      if (log->cancellable != NULL && log->cancelled_at == 0)
+        {
+          log->cancelled_at = g_get_monotonic_time ();
+          g_cancellable_cancel (log->cancellable);
+        }
+    }
+}
+
+/* Each PATCH is answered 400 ms after its body arrived: the chunk is then
+ * all on the wire but not yet confirmed, and the progress shows it, from
+ * the main thread, throttled to ~100 ms. */
+static void
+test_progress_main_thread_throttled (void)
+{
+  g_autofree char *sha = NULL;
+  g_autofree char *got_sha = NULL;
+  g_autofree char *key = NULL;
+  g_autoptr(GFile) file = make_file ("slowpatch.bin", 13 * MiB + 17, &sha);
+  g_autoptr(SupaUpload) upload = supa_upload_new (client, "big", "progress/file.bin", file);
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  NotifyLog log = { 0 };
+  goffset size = 0;
+  gint64 started;
+  double elapsed_ms;
+
+  create_bucket ("big");
+  set_faults ("{\"faults\":[\"latency:ms=400,prefix=/storage/v1/upload/resumable,method=PATCH\"]}");
+
+  g_signal_connect (upload, "notify::bytes-sent", G_CALLBACK (bytes_sent_notify_cb), &log);
+  started = g_get_monotonic_time ();
+  supa_upload_start_async (upload, NULL, test_store_result_cb, &res);
+  key = supa_upload_start_finish (upload, test_wait_result (&res), &error);
+  elapsed_ms = (g_get_monotonic_time () - started) / 1000.0;
+  g_assert_no_error (error);
+  g_assert_cmpstr (key, ==, "big/progress/file.bin");
+  set_faults (NULL);
+
+  g_assert_false (log.off_main_thread);
+  g_assert_false (log.went_back);
+  g_assert_cmpint (log.last, ==, 13 * MiB + 17);
+  /* 3 PATCHes of ≥ 400 ms: the bar moved ahead of the server's word */
+  g_assert_cmpfloat (elapsed_ms, >=, 1200);
+  g_assert_cmpuint (log.ahead, >=, 3);
+  /* throttled: ~one notify per 100 ms plus one per chunk, far from one per
+   * 8 KiB written (1,664) */
+  g_assert_cmpuint (log.notifies, <=, 3 + 2 + (guint) (elapsed_ms / 100));
+  g_assert_cmpuint (log.notifies, <, 13 * MiB / (8 * 1024) / 10);
+
+  got_sha = download_sha256 ("big", "progress/file.bin", &size);
+  g_assert_cmpint (size, ==, 13 * MiB + 17);
+  g_assert_cmpstr (got_sha, ==, sha);
+  g_file_delete (file, NULL, NULL);
+}
+
+static gboolean
+quit_wait_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Cancelling while a PATCH is in flight in the worker thread ends the
+ * upload at once (the server would take 3 s to answer), and it can be
+ * started again afterwards and completes. */
+static void
+test_cancel_during_patch (void)
+{
+  g_autofree char *sha = NULL;
+  g_autofree char *got_sha = NULL;
+  g_autofree char *key = NULL;
+  g_autoptr(GFile) file = make_file ("cancelpatch.bin", 9 * MiB + 1, &sha);
+  g_autoptr(SupaUpload) upload = supa_upload_new (client, "big", "cancel/file.bin", file);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
+  NotifyLog log = { 0 };
+  goffset size = 0;
+  double after_cancel_ms;
+  gboolean waited = FALSE;
+
+  create_bucket ("big");
+  set_faults ("{\"faults\":[\"latency:ms=3000,prefix=/storage/v1/upload/resumable,method=PATCH,count=1\"]}");
+
+  log.cancellable = cancellable;
+  g_signal_connect (upload, "notify::bytes-sent", G_CALLBACK (bytes_sent_notify_cb), &log);
+  supa_upload_start_async (upload, cancellable, test_store_result_cb, &res);
+  g_assert_null (supa_upload_start_finish (upload, test_wait_result (&res), &error));
+  after_cancel_ms = (g_get_monotonic_time () - log.cancelled_at) / 1000.0;
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&res);
+
+  g_assert_cmpint (log.cancelled_at, >, 0);
+  g_assert_false (log.off_main_thread);
+  g_assert_cmpfloat (after_cancel_ms, <, 1000);
+  g_assert_cmpint (supa_upload_get_server_offset (upload), ==, 0);
+  g_assert_nonnull (supa_upload_get_upload_url (upload));
+
+  /* let the server finish with the abandoned PATCH, then go on */
+  g_timeout_add (3200, quit_wait_cb, &waited);
+  while (!waited)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (fault_fired (), ==, 1);
+  set_faults (NULL);
+
+  log.cancellable = NULL;
+  supa_upload_start_async (upload, NULL, test_store_result_cb, &res);
+  key = supa_upload_start_finish (upload, test_wait_result (&res), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (key, ==, "big/cancel/file.bin");
+  g_assert_false (log.off_main_thread);
+
+  got_sha = download_sha256 ("big", "cancel/file.bin", &size);
+  g_assert_cmpint (size, ==, 9 * MiB + 1);
+  g_assert_cmpstr (got_sha, ==, sha);
+  g_file_delete (file, NULL, NULL);
+}
+
 /* A stream that remembers how far reading ran ahead of what the server had
  * confirmed: the uploader must never hold more than one chunk. */
 #define TEST_TYPE_COUNTING_STREAM (test_counting_stream_get_type ())
@@ -614,8 +774,9 @@ test_bounded_memory (void)
   g_assert_no_error (error);
 
   g_assert_cmpint (counter->read_total, ==, 20 * MiB);
-  /* one chunk plus the few bytes peeked for the content type */
-  g_assert_cmpint (counter->max_ahead, <=, 6 * MiB + 4096);
+  /* the chunk on the wire, the next one read ahead while it is sent, and
+   * the few bytes peeked for the content type: never more */
+  g_assert_cmpint (counter->max_ahead, <=, 12 * MiB + 4096);
 
   got_sha = download_sha256 ("big", "bounded/data.bin", &size);
   g_assert_cmpstr (got_sha, ==, sha);
@@ -631,6 +792,7 @@ main (int   argc,
   int ret;
 
   test_init (&argc, &argv);
+  main_thread = g_thread_self ();
 
   server = supa_test_server_start ("empty", NULL);
   /* supabase-local's reset-request fault half-closes the socket: a client
@@ -649,6 +811,8 @@ main (int   argc,
   g_test_add_func ("/upload/non-seekable-stream", test_non_seekable_stream);
   g_test_add_func ("/upload/conflict-and-give-up", test_conflict_and_give_up);
   g_test_add_func ("/upload/bounded-memory", test_bounded_memory);
+  g_test_add_func ("/upload/progress-main-thread-throttled", test_progress_main_thread_throttled);
+  g_test_add_func ("/upload/cancel-during-patch", test_cancel_during_patch);
 
   ret = g_test_run ();
 
