@@ -325,6 +325,14 @@ typedef struct
   guint         generation;
   guint         index;
   GCancellable *cancellable;
+  /* A request for pages index … index + n_pages - 1 (neighbours asked
+   * together cost the server one OFFSET scan instead of one each): the
+   * cancellable of each page as it was sent, and the request's own
+   * cancellable is cancelled once every page's is. */
+  guint         n_pages;
+  GCancellable **page_cancellables;
+  gulong       *cancel_ids;
+  guint         n_live;
 } Request;
 
 static Request *
@@ -338,12 +346,64 @@ request_new (SupaRowModel *self,
   request->generation = self->generation;
   request->index = index;
   request->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  request->n_pages = 1;
   return request;
+}
+
+static void
+request_page_cancelled_cb (GCancellable *cancellable,
+                           Request      *request)
+{
+  if (request->n_live > 0 && --request->n_live == 0)
+    g_cancellable_cancel (request->cancellable);
+}
+
+/* One request for several pages, each with its own cancellable. */
+static Request *
+request_new_pages (SupaRowModel  *self,
+                   guint          index,
+                   guint          n_pages,
+                   GCancellable **page_cancellables)
+{
+  Request *request;
+
+  if (n_pages == 1)
+    return request_new (self, index, page_cancellables[0]);
+
+  request = request_new (self, index, NULL);
+  request->cancellable = g_cancellable_new ();
+  request->n_pages = n_pages;
+  request->n_live = n_pages;
+  request->page_cancellables = g_new0 (GCancellable *, n_pages);
+  request->cancel_ids = g_new0 (gulong, n_pages);
+  for (guint i = 0; i < n_pages; i++)
+    {
+      request->page_cancellables[i] = g_object_ref (page_cancellables[i]);
+      request->cancel_ids[i] = g_cancellable_connect (page_cancellables[i],
+                                                      G_CALLBACK (request_page_cancelled_cb),
+                                                      request, NULL);
+    }
+  return request;
+}
+
+/* The cancellable page @i of @request was sent with. */
+static GCancellable *
+request_page_cancellable (Request *request,
+                          guint    i)
+{
+  return request->n_pages == 1 ? request->cancellable : request->page_cancellables[i];
 }
 
 static void
 request_free (Request *request)
 {
+  for (guint i = 0; request->page_cancellables != NULL && i < request->n_pages; i++)
+    {
+      g_cancellable_disconnect (request->page_cancellables[i], request->cancel_ids[i]);
+      g_object_unref (request->page_cancellables[i]);
+    }
+  g_free (request->page_cancellables);
+  g_free (request->cancel_ids);
   g_weak_ref_clear (&request->model);
   g_clear_object (&request->cancellable);
   g_free (request);
@@ -569,13 +629,14 @@ new_query (SupaRowModel *self,
 static SupaQuery *
 new_page_query (SupaRowModel *self,
                 guint         index,
+                guint         n_pages,
                 SupaCount     count)
 {
   SupaQuery *query = new_query (self, count, FALSE);
   gint64 from = (gint64) index * self->page_size;
 
   apply_order (self, query);
-  supa_query_range (query, from, from + self->page_size - 1, NULL);
+  supa_query_range (query, from, from + (gint64) n_pages * self->page_size - 1, NULL);
   return query;
 }
 
@@ -726,11 +787,13 @@ cancel_far_pages (SupaRowModel *self,
     drop_page (self, g_ptr_array_index (stale, i));
 }
 
-/* Fills the rows of page @index from @rows; returns how many came. */
+/* Fills the rows of @page from @rows, starting at element @offset (a
+ * request for several pages); returns how many came. */
 static guint
 fill_page (SupaRowModel *self,
            Page         *page,
-           JsonNode     *rows)
+           JsonNode     *rows,
+           guint         offset)
 {
   JsonArray *array;
   guint first = page->index * self->page_size;
@@ -744,10 +807,12 @@ fill_page (SupaRowModel *self,
     return 0;
 
   array = json_node_get_array (rows);
-  n = MIN (json_array_get_length (array), self->page_size);
+  if (json_array_get_length (array) <= offset)
+    return 0;
+  n = MIN (json_array_get_length (array) - offset, self->page_size);
   for (guint i = 0; i < n; i++)
     {
-      JsonNode *node = json_array_get_element (array, i);
+      JsonNode *node = json_array_get_element (array, offset + i);
 
       if (JSON_NODE_HOLDS_OBJECT (node))
         supa_row_set_values (ensure_row (self, first + i), json_node_get_object (node));
@@ -809,6 +874,7 @@ publish_count (SupaRowModel *self,
     {
       if (old_n > 0 || new_n > 0)
         g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, new_n);
+      g_debug ("%s: %u rows published", supa_table_info_get_name (self->table), new_n);
     }
   else if (old_n != new_n)
     {
@@ -853,49 +919,68 @@ page_cb (GObject      *object,
   g_autoptr(SupaRowModel) self = g_weak_ref_get (&request->model);
   g_autoptr(SupaResult) answer = NULL;
   g_autoptr(GError) error = NULL;
-  Page *page;
-  guint n;
+  gboolean matched = FALSE;
 
   answer = supa_database_execute_finish (SUPA_DATABASE (object), result, &error);
 
   if (self == NULL || self->pages == NULL || request->generation != self->generation)
     return;
-  page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (request->index));
-  if (page == NULL || page->cancellable != request->cancellable)
-    return;   /* dropped, or asked again since */
 
-  if (answer == NULL)
+  for (guint i = 0; i < request->n_pages; i++)
     {
+      Page *page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (request->index + i));
+      guint n;
+
+      if (page == NULL || page->state != PAGE_IN_FLIGHT ||
+          page->cancellable != request_page_cancellable (request, i))
+        continue;   /* dropped, or asked again since */
+
+      matched = TRUE;
       self->n_in_flight--;
-      g_hash_table_remove (self->pages, GUINT_TO_POINTER (request->index));
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        set_error (self, error);
-      set_loading (self);
-      schedule_dispatch (self);
-      return;
+      if (answer == NULL)
+        {
+          g_hash_table_remove (self->pages, GUINT_TO_POINTER (request->index + i));
+          continue;
+        }
+
+      n = fill_page (self, page, supa_result_get_rows (answer), i * self->page_size);
+      /* May drop the pages after it (the rows end here). */
+      check_end (self, page, n);
     }
 
-  self->n_in_flight--;
-  set_error (self, NULL);
-  n = fill_page (self, page, supa_result_get_rows (answer));
-  check_end (self, page, n);
+  if (!matched)
+    return;
+  if (answer == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    set_error (self, error);
+  else if (answer != NULL)
+    set_error (self, NULL);
   set_loading (self);
   schedule_dispatch (self);
 }
 
+/* Sends pages @index … @index + @n_pages - 1 (all queued) in one request. */
 static void
-start_page (SupaRowModel *self,
-            Page         *page)
+start_pages (SupaRowModel *self,
+             guint         index,
+             guint         n_pages)
 {
-  g_autoptr(SupaQuery) query = new_page_query (self, page->index, SUPA_COUNT_NONE);
+  g_autoptr(SupaQuery) query = new_page_query (self, index, n_pages, SUPA_COUNT_NONE);
+  g_autofree GCancellable **cancellables = g_new0 (GCancellable *, n_pages);
+  Request *request;
 
-  page->state = PAGE_IN_FLIGHT;
-  page->cancellable = g_cancellable_new ();
-  self->n_in_flight++;
+  for (guint i = 0; i < n_pages; i++)
+    {
+      Page *page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (index + i));
+
+      page->state = PAGE_IN_FLIGHT;
+      page->cancellable = g_cancellable_new ();
+      cancellables[i] = page->cancellable;
+      self->n_in_flight++;
+    }
   self->n_page_requests++;
 
-  supa_database_execute_async (self->database, query, page->cancellable, page_cb,
-                               request_new (self, page->index, page->cancellable));
+  request = request_new_pages (self, index, n_pages, cancellables);
+  supa_database_execute_async (self->database, query, request->cancellable, page_cb, request);
 }
 
 /* --- counting ----------------------------------------------------------- */
@@ -1005,7 +1090,7 @@ first_page_cb (GObject      *object,
     {
       self->n_in_flight--;
       page->pinned = FALSE;
-      n = fill_page (self, page, supa_result_get_rows (answer));
+      n = fill_page (self, page, supa_result_get_rows (answer), 0);
     }
   else if (supa_result_get_rows (answer) != NULL && JSON_NODE_HOLDS_ARRAY (supa_result_get_rows (answer)))
     n = json_array_get_length (json_node_get_array (supa_result_get_rows (answer)));
@@ -1033,7 +1118,7 @@ first_page_cb (GObject      *object,
 static void
 start_count (SupaRowModel *self)
 {
-  g_autoptr(SupaQuery) query = new_page_query (self, 0, SUPA_COUNT_PLANNED);
+  g_autoptr(SupaQuery) query = new_page_query (self, 0, 1, SUPA_COUNT_PLANNED);
   Page *page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (0));
 
   if (page != NULL)
@@ -1049,12 +1134,42 @@ start_count (SupaRowModel *self)
 
   g_clear_object (&self->count_cancellable);
   self->count_cancellable = g_cancellable_new ();
+  g_debug ("%s: asking for the first page and the count", supa_table_info_get_name (self->table));
   /* The page shares the count's cancellable: dropping it cancels both. */
   page->cancellable = g_object_ref (self->count_cancellable);
   self->counting = TRUE;
 
   supa_database_execute_async (self->database, query, self->count_cancellable, first_page_cb,
                                request_new (self, 0, self->count_cancellable));
+}
+
+/* Whether someone besides the model still holds a row of @page: a view
+ * keeps a reference to each item it shows (GTK's list items do), so a
+ * queued page none of whose rows is held any more was scrolled past
+ * (a drag, a far jump) and is not worth a server query. Rows are only
+ * ever created by get_item() or a fill, so this looks at the rows that
+ * exist. */
+static gboolean
+page_is_wanted (SupaRowModel *self,
+                Page         *page)
+{
+  guint first = page->index * self->page_size;
+  guint end = MIN (first + self->page_size, self->n_items);
+
+  if (page->pinned || !self->published)
+    return TRUE;
+
+  for (guint position = first; position < end; position++)
+    {
+      GObject *row = g_hash_table_lookup (self->rows, GUINT_TO_POINTER (position));
+
+      /* The model's own reference is one; GObject's reference count is
+       * the only record of the others. */
+      if (row != NULL && g_atomic_int_get (&row->ref_count) > 1)
+        return TRUE;
+    }
+
+  return FALSE;
 }
 
 /* --- dispatch ----------------------------------------------------------- */
@@ -1079,6 +1194,7 @@ dispatch_cb (gpointer user_data)
       GHashTableIter iter;
       gpointer value;
       Page *newest = NULL;
+      guint first, last;
 
       g_hash_table_iter_init (&iter, self->pages);
       while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -1091,7 +1207,29 @@ dispatch_cb (gpointer user_data)
 
       if (newest == NULL)
         break;
-      start_page (self, newest);
+      if (!page_is_wanted (self, newest))
+        {
+          /* The view scrolled on and let go of every row of it. */
+          drop_page (self, newest);
+          continue;
+        }
+      first = last = newest->index;
+      /* Queued neighbours that are still wanted go in the same request:
+       * a view stopping across a page boundary costs the server one
+       * OFFSET scan, not two competing ones. */
+      while ((last - first + 2) * self->page_size <= MAX_SERVER_ROWS)
+        {
+          Page *next = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (last + 1));
+          Page *prev = first > 0 ? g_hash_table_lookup (self->pages, GUINT_TO_POINTER (first - 1)) : NULL;
+
+          if (next != NULL && next->state == PAGE_QUEUED && page_is_wanted (self, next))
+            last++;
+          else if (prev != NULL && prev->state == PAGE_QUEUED && page_is_wanted (self, prev))
+            first--;
+          else
+            break;
+        }
+      start_pages (self, first, last - first + 1);
     }
 
   set_loading (self);

@@ -42,8 +42,10 @@ G_DECLARE_FINAL_TYPE (SupaRowModel, supa_row_model, SUPA, ROW_MODEL, GObject)
  * until the page arrives. While new pages are asked for in quick
  * succession (a scrollbar drag), they are sent only once the view has
  * settled (about 50 ms without a new page); a page asked for while the
- * model is idle is sent at once. Pages nobody asked for recently are
- * cancelled, a bounded LRU of pages ("max-pages", default 16) keeps
+ * model is idle is sent at once. A queued page none of whose rows anyone
+ * holds any more (the view scrolled past) is not sent, and neighbouring
+ * queued pages go in one request (one OFFSET scan for the server, up to
+ * 1000 rows). Pages nobody asked for recently are cancelled, a bounded LRU of pages ("max-pages", default 16) keeps
  * memory flat, and the order always ends with the primary key (or the
  * first unique column) so paging never skips or repeats a row. Changing
  * the filter or the sort invalidates everything (items-changed over the
@@ -123,7 +125,8 @@ void           supa_row_model_update_row       (SupaRowModel    *self,
                                                 JsonObject      *values);
 
 /* For tests: pages currently cached (loaded), and page requests sent
- * since creation (the first page of each count is not included). */
+ * since creation (the first page of each count is not included; pages
+ * sent together count once). */
 guint          supa_row_model_get_n_cached_pages (SupaRowModel  *self);
 guint          supa_row_model_get_n_page_requests (SupaRowModel *self);
 

@@ -150,14 +150,26 @@ supa_cell_format_column_value (SupaColumnInfo *column,
 
 /* --- SupaCell ----------------------------------------------------------- */
 
+/* A cell draws its one line itself instead of holding a GtkLabel: GTK 4.8's
+ * column view keeps about 200 rows bound around the visible ones, and a
+ * label measures (shapes) its text again whenever it changes, so every
+ * arriving page re-laid out ~1,000 labels on the main thread. A cell's
+ * size does not depend on its text (one line of the current font; the
+ * browser gives columns fixed widths), so a new value only queues a redraw
+ * and the text is shaped once, when it is drawn. */
+
 struct _SupaCell
 {
   GtkWidget       parent_instance;
 
   SupaColumnInfo *column;
   SupaRow        *row;
-  GtkLabel       *label;
+  char           *text;
+  PangoLayout    *layout;        /* of text, NULL until drawn or after a change */
+  int             layout_width;
+  float           xalign;
   gboolean        is_null;
+  gboolean        dim;
 };
 
 G_DEFINE_FINAL_TYPE (SupaCell, supa_cell, GTK_TYPE_WIDGET)
@@ -170,6 +182,9 @@ enum {
 
 static guint cell_signals[N_CELL_SIGNALS];
 
+/* Dimmed text (placeholders, NULL) as Adwaita's .dim-label draws it. */
+#define DIM_ALPHA 0.55f
+
 static gboolean
 column_is_numeric (SupaColumnInfo *column)
 {
@@ -178,67 +193,223 @@ column_is_numeric (SupaColumnInfo *column)
   return kind == SUPA_COLUMN_KIND_INTEGER || kind == SUPA_COLUMN_KIND_NUMBER;
 }
 
+/* Line height and character width of a font, in pixels: asked for every
+ * cell's measure, so kept per font description (a handful per run). */
+typedef struct
+{
+  double resolution;   /* the screen's DPI the sizes were measured at */
+  int    line_height;
+  int    char_width;
+} FontSize;
+
+static const FontSize *
+font_size_for (GtkWidget *widget)
+{
+  static GHashTable *sizes;
+  PangoContext *context = gtk_widget_get_pango_context (widget);
+  const PangoFontDescription *desc = pango_context_get_font_description (context);
+  double resolution = pango_cairo_context_get_resolution (context);
+  FontSize *size;
+
+  if (sizes == NULL)
+    sizes = g_hash_table_new_full ((GHashFunc) pango_font_description_hash,
+                                   (GEqualFunc) pango_font_description_equal,
+                                   (GDestroyNotify) pango_font_description_free, g_free);
+
+  size = g_hash_table_lookup (sizes, desc);
+  if (size == NULL || size->resolution != resolution)
+    {
+      PangoFontMetrics *metrics = pango_context_get_metrics (context, desc, NULL);
+      int height = pango_font_metrics_get_height (metrics);
+
+      if (height <= 0)
+        height = pango_font_metrics_get_ascent (metrics) + pango_font_metrics_get_descent (metrics);
+
+      size = g_new0 (FontSize, 1);
+      size->resolution = resolution;
+      size->line_height = MAX (1, PANGO_PIXELS_CEIL (height));
+      size->char_width = MAX (1, PANGO_PIXELS_CEIL (MAX (pango_font_metrics_get_approximate_char_width (metrics),
+                                                         pango_font_metrics_get_approximate_digit_width (metrics))));
+      pango_font_metrics_unref (metrics);
+      g_hash_table_replace (sizes, pango_font_description_copy (desc), size);
+    }
+
+  return size;
+}
+
+static void
+supa_cell_measure (GtkWidget      *widget,
+                   GtkOrientation  orientation,
+                   int             for_size,
+                   int            *minimum,
+                   int            *natural,
+                   int            *minimum_baseline,
+                   int            *natural_baseline)
+{
+  const FontSize *size = font_size_for (widget);
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      /* What the label used to ask for: 4 characters, ellipsized. */
+      *minimum = 4 * size->char_width;
+      *natural = 24 * size->char_width;
+    }
+  else
+    *minimum = *natural = size->line_height;
+}
+
+static void
+supa_cell_snapshot (GtkWidget   *widget,
+                    GtkSnapshot *snapshot)
+{
+  SupaCell *self = SUPA_CELL (widget);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  PangoRectangle logical;
+  GdkRGBA color;
+
+  if (self->text == NULL || self->text[0] == '\0' || width <= 0)
+    return;
+
+  /* The layout uses the widget's own Pango context, which GTK updates
+   * when the font changes: it then lays itself out again. */
+  if (self->layout == NULL)
+    {
+      self->layout = gtk_widget_create_pango_layout (widget, self->text);
+      pango_layout_set_single_paragraph_mode (self->layout, TRUE);
+      pango_layout_set_ellipsize (self->layout, PANGO_ELLIPSIZE_END);
+      pango_layout_set_alignment (self->layout, self->xalign > 0.5f ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
+      if (self->is_null)
+        {
+          PangoAttrList *attrs = pango_attr_list_new ();
+
+          pango_attr_list_insert (attrs, pango_attr_style_new (PANGO_STYLE_ITALIC));
+          pango_layout_set_attributes (self->layout, attrs);
+          pango_attr_list_unref (attrs);
+        }
+      self->layout_width = -1;
+    }
+  if (self->layout_width != width)
+    {
+      pango_layout_set_width (self->layout, width * PANGO_SCALE);
+      self->layout_width = width;
+    }
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  if (self->dim)
+    color.alpha *= DIM_ALPHA;
+
+  pango_layout_get_pixel_extents (self->layout, NULL, &logical);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, (float) (height - logical.height) / 2));
+  gtk_snapshot_append_layout (snapshot, self->layout, &color);
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+supa_cell_set_text (SupaCell   *self,
+                    const char *text,
+                    gboolean    is_null,
+                    gboolean    dim)
+{
+  if (g_strcmp0 (self->text, text) == 0 && self->is_null == is_null && self->dim == dim)
+    return;
+
+  if (g_strcmp0 (self->text, text) != 0)
+    {
+      g_free (self->text);
+      self->text = g_strdup (text);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, self->text,
+                                      -1);
+    }
+  if (self->is_null != is_null)
+    {
+      if (is_null)
+        gtk_widget_add_css_class (GTK_WIDGET (self), "null-value");
+      else
+        gtk_widget_remove_css_class (GTK_WIDGET (self), "null-value");
+    }
+  self->is_null = is_null;
+  self->dim = dim;
+  g_clear_object (&self->layout);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 static void
 supa_cell_update (SupaCell *self)
 {
   g_autofree char *text = NULL;
-  PangoAttrList *attrs;
+  gboolean is_null = FALSE;
   JsonNode *value;
-
-  self->is_null = FALSE;
 
   if (self->row == NULL || !supa_row_get_loaded (self->row))
     {
-      gtk_label_set_label (self->label, self->row != NULL ? "…" : "");
-      gtk_label_set_attributes (self->label, NULL);
-      gtk_widget_add_css_class (GTK_WIDGET (self->label), "dim-label");
-      gtk_widget_remove_css_class (GTK_WIDGET (self), "null-value");
+      supa_cell_set_text (self, self->row != NULL ? "…" : "", FALSE, TRUE);
       return;
     }
 
   value = supa_row_get_value (self->row, supa_column_info_get_name (self->column));
-  text = supa_cell_format_column_value (self->column, value, &self->is_null);
-  gtk_label_set_label (self->label, text);
+  text = supa_cell_format_column_value (self->column, value, &is_null);
+  supa_cell_set_text (self, text, is_null, is_null);
+}
 
-  /* The full value when the cell shows less: a converted timestamp, a cut
-   * or multi-line text. */
-  if (value != NULL && !self->is_null)
+/* The full value when the cell shows less: a converted timestamp, a cut
+ * or multi-line text, compact JSON pretty-printed. Computed only when GTK
+ * asks (query-tooltip): gtk_widget_set_tooltip_text() on every update made
+ * GTK 4.8 ask the X server for the pointer position each time, a
+ * synchronous round trip per bound cell per arriving page. */
+static char *
+cell_dup_tooltip (SupaCell *self)
+{
+  g_autofree char *full = NULL;
+  JsonNode *value;
+
+  if (self->row == NULL || !supa_row_get_loaded (self->row) || self->is_null)
+    return NULL;
+
+  value = supa_row_get_value (self->row, supa_column_info_get_name (self->column));
+  if (value == NULL || JSON_NODE_HOLDS_NULL (value))
+    return NULL;
+
+  if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+    full = g_strdup (json_node_get_string (value));
+  else if (!JSON_NODE_HOLDS_VALUE (value))
+    full = json_to_string (value, TRUE);
+
+  if (full == NULL)
+    return NULL;
+
+  if (g_utf8_strlen (full, -1) > 4096)
     {
-      g_autofree char *full = NULL;
+      /* Tooltips are no place for megabytes. */
+      char *end = g_utf8_offset_to_pointer (full, 4096);
 
-      if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
-        full = g_strdup (json_node_get_string (value));
-      else if (!JSON_NODE_HOLDS_VALUE (value))
-        full = json_to_string (value, TRUE);
-
-      if (full != NULL && g_utf8_strlen (full, -1) > 4096)
-        {
-          /* Tooltips are no place for megabytes. */
-          char *end = g_utf8_offset_to_pointer (full, 4096);
-
-          *end = '\0';
-        }
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self),
-                                   full != NULL && g_strcmp0 (full, text) != 0 ? full : NULL);
+      *end = '\0';
     }
-  else
-    gtk_widget_set_tooltip_text (GTK_WIDGET (self), NULL);
 
-  if (self->is_null)
-    {
-      attrs = pango_attr_list_new ();
-      pango_attr_list_insert (attrs, pango_attr_style_new (PANGO_STYLE_ITALIC));
-      gtk_label_set_attributes (self->label, attrs);
-      pango_attr_list_unref (attrs);
-      gtk_widget_add_css_class (GTK_WIDGET (self->label), "dim-label");
-      gtk_widget_add_css_class (GTK_WIDGET (self), "null-value");
-    }
-  else
-    {
-      gtk_label_set_attributes (self->label, NULL);
-      gtk_widget_remove_css_class (GTK_WIDGET (self->label), "dim-label");
-      gtk_widget_remove_css_class (GTK_WIDGET (self), "null-value");
-    }
+  if (g_strcmp0 (full, self->text) == 0)
+    return NULL;
+
+  return g_steal_pointer (&full);
+}
+
+static gboolean
+supa_cell_query_tooltip (GtkWidget  *widget,
+                         int         x,
+                         int         y,
+                         gboolean    keyboard_tooltip,
+                         GtkTooltip *tooltip)
+{
+  g_autofree char *text = cell_dup_tooltip (SUPA_CELL (widget));
+
+  if (text == NULL)
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 static void
@@ -285,14 +456,20 @@ supa_cell_dispose (GObject *object)
   SupaCell *self = SUPA_CELL (object);
 
   supa_cell_set_row (self, NULL);
-  if (self->label != NULL)
-    {
-      gtk_widget_unparent (GTK_WIDGET (self->label));
-      self->label = NULL;
-    }
+  g_clear_object (&self->layout);
   g_clear_object (&self->column);
 
   G_OBJECT_CLASS (supa_cell_parent_class)->dispose (object);
+}
+
+static void
+supa_cell_finalize (GObject *object)
+{
+  SupaCell *self = SUPA_CELL (object);
+
+  g_free (self->text);
+
+  G_OBJECT_CLASS (supa_cell_parent_class)->finalize (object);
 }
 
 static void
@@ -302,6 +479,10 @@ supa_cell_class_init (SupaCellClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = supa_cell_dispose;
+  object_class->finalize = supa_cell_finalize;
+  widget_class->measure = supa_cell_measure;
+  widget_class->snapshot = supa_cell_snapshot;
+  widget_class->query_tooltip = supa_cell_query_tooltip;
 
   cell_signals[CELL_EDIT_REQUESTED] =
     g_signal_new ("edit-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -310,7 +491,6 @@ supa_cell_class_init (SupaCellClass *klass)
     g_signal_new ("pressed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "supa-cell");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_CELL);
 }
@@ -323,14 +503,9 @@ supa_cell_init (SupaCell *self)
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
-
-  self->label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->label, 0);
-  gtk_label_set_single_line_mode (self->label, TRUE);
-  gtk_label_set_ellipsize (self->label, PANGO_ELLIPSIZE_END);
-  gtk_label_set_width_chars (self->label, 4);
-  gtk_label_set_max_width_chars (self->label, 40);
-  gtk_widget_set_parent (GTK_WIDGET (self->label), GTK_WIDGET (self));
+  /* Once: the text is computed when asked (supa_cell_query_tooltip). */
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  self->text = g_strdup ("");
 
   click = gtk_gesture_click_new ();
   g_signal_connect (click, "pressed", G_CALLBACK (cell_click_pressed_cb), self);
@@ -352,16 +527,14 @@ supa_cell_new (SupaColumnInfo *column)
   self->column = g_object_ref (column);
 
   if (column_is_numeric (column))
-    gtk_label_set_xalign (self->label, 1);
+    self->xalign = 1;
   if (supa_column_info_get_kind (column) == SUPA_COLUMN_KIND_JSON ||
       supa_column_info_get_kind (column) == SUPA_COLUMN_KIND_ARRAY)
-    gtk_widget_add_css_class (GTK_WIDGET (self->label), "monospace");
+    gtk_widget_add_css_class (GTK_WIDGET (self), "monospace");
 
+  /* The column names the cell; its description is the text shown. */
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, supa_column_info_get_name (column),
-                                  -1);
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->label, NULL,
                                   -1);
 
   return GTK_WIDGET (self);
@@ -401,11 +574,20 @@ supa_cell_set_row (SupaCell *self,
   g_set_object (&self->row, row);
   if (self->row != NULL)
     {
-      g_signal_connect_swapped (self->row, "notify::loaded", G_CALLBACK (supa_cell_update), self);
+      /* "values" changes whenever "loaded" does (both in one freeze):
+       * one update per change, not two. */
       g_signal_connect_swapped (self->row, "notify::values", G_CALLBACK (supa_cell_update), self);
     }
 
   supa_cell_update (self);
+}
+
+char *
+supa_cell_dup_tooltip_text (SupaCell *self)
+{
+  g_return_val_if_fail (SUPA_IS_CELL (self), NULL);
+
+  return cell_dup_tooltip (self);
 }
 
 const char *
@@ -413,7 +595,7 @@ supa_cell_get_text (SupaCell *self)
 {
   g_return_val_if_fail (SUPA_IS_CELL (self), NULL);
 
-  return gtk_label_get_label (self->label);
+  return self->text;
 }
 
 gboolean

@@ -41,6 +41,9 @@ SupaRow        *supa_cell_get_row        (SupaCell       *self);
  * loading state and the text appears when the page arrives. */
 void            supa_cell_set_row        (SupaCell       *self,
                                           SupaRow        *row);
+/* The tooltip the cell shows when hovered (computed on demand, the full
+ * value when the text shows less), or NULL for none. */
+char           *supa_cell_dup_tooltip_text (SupaCell     *self);
 /* The text shown, e.g. "NULL" (tests). */
 const char     *supa_cell_get_text       (SupaCell       *self);
 gboolean        supa_cell_get_is_null    (SupaCell       *self);

@@ -110,6 +110,9 @@ static const char * const known_ops[] = {
   "plfts", "phfts", "wfts", NULL
 };
 
+/* Loaded pages the row model keeps for the grid. */
+#define BROWSER_MAX_PAGES 6
+
 static void update_actions (SupaTableBrowser *self);
 static void update_status  (SupaTableBrowser *self);
 static void open_table     (SupaTableBrowser *self,
@@ -434,6 +437,20 @@ supa_table_browser_parse_filter (const char       *text,
   return TRUE;
 }
 
+/* GTK 4.8 asks the X server for the pointer (a synchronous round trip)
+ * on every gtk_widget_set_tooltip_text(), even for the same text; the
+ * status and the actions are updated whenever a page request starts or
+ * ends. */
+static void
+set_tooltip (GtkWidget  *widget,
+             const char *text)
+{
+  if (text != NULL && *text == '\0')
+    text = NULL;
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) != 0)
+    gtk_widget_set_tooltip_text (widget, text);
+}
+
 /* --- status ------------------------------------------------------------- */
 
 static void
@@ -464,7 +481,7 @@ update_status (SupaTableBrowser *self)
 
   reason = supa_row_model_get_read_only_reason (self->model);
   gtk_label_set_label (self->readonly_label, reason != NULL ? reason : "");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->readonly_label), reason);
+  set_tooltip (GTK_WIDGET (self->readonly_label), reason);
   gtk_widget_set_visible (GTK_WIDGET (self->readonly_label), reason != NULL && *reason != '\0');
 
   gtk_spinner_set_spinning (self->spinner, supa_row_model_get_loading (self->model) || self->deleting > 0);
@@ -520,13 +537,13 @@ update_actions (SupaTableBrowser *self)
 
       /* A disabled button still shows its tooltip: say why. */
       if (open && !can_edit (self))
-        gtk_widget_set_tooltip_text (self->bulk_button,
-                                     reason != NULL && *reason != '\0' ? reason
-                                     : _("This relation cannot be updated: it has no primary key or takes no updates"));
+        set_tooltip (self->bulk_button,
+                     reason != NULL && *reason != '\0' ? reason
+                     : _("This relation cannot be updated: it has no primary key or takes no updates"));
       else if (open && !selected)
-        gtk_widget_set_tooltip_text (self->bulk_button, _("Select rows to set a column on them (Ctrl+Shift+E)"));
+        set_tooltip (self->bulk_button, _("Select rows to set a column on them (Ctrl+Shift+E)"));
       else
-        gtk_widget_set_tooltip_text (self->bulk_button, _("Set a Column on the Selected Rows (Ctrl+Shift+E)"));
+        set_tooltip (self->bulk_button, _("Set a Column on the Selected Rows (Ctrl+Shift+E)"));
     }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.details", open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.follow-fk", open);
@@ -1106,6 +1123,64 @@ remove_columns (SupaTableBrowser *self)
     }
 }
 
+/* Characters a column's values usually need, by type. */
+static int
+column_chars (SupaColumnInfo *column)
+{
+  const char *type = supa_column_info_get_type_name (column);
+  gint64 max_length = supa_column_info_get_max_length (column);
+
+  if (type != NULL && g_str_has_prefix (type, "timestamp"))
+    return 19;                                    /* 2024-05-01 12:11:12 */
+  if (g_strcmp0 (type, "date") == 0)
+    return 10;
+  if (type != NULL && g_str_has_prefix (type, "time"))
+    return 15;
+  if (g_strcmp0 (type, "uuid") == 0)
+    return 36;
+
+  switch (supa_column_info_get_kind (column))
+    {
+    case SUPA_COLUMN_KIND_BOOLEAN:
+      return 5;
+    case SUPA_COLUMN_KIND_INTEGER:
+      return g_strcmp0 (type, "smallint") == 0 ? 6 : g_strcmp0 (type, "integer") == 0 ? 10 : 14;
+    case SUPA_COLUMN_KIND_NUMBER:
+      return 14;
+    case SUPA_COLUMN_KIND_ENUM:
+      return 14;
+    case SUPA_COLUMN_KIND_JSON:
+    case SUPA_COLUMN_KIND_ARRAY:
+      return 28;
+    case SUPA_COLUMN_KIND_TEXT:
+    default:
+      return max_length > 0 ? (int) CLAMP (max_length, 4, 20) : 20;
+    }
+}
+
+/* Columns get a fixed (user-resizable) width from their type and title
+ * instead of the widest value: GTK 4.8's column view otherwise measures
+ * every bound cell of a column (about 200 rows) whenever one cell's text
+ * changes, so each arriving page cost a full relayout of the grid, and
+ * the columns jumped in width while scrolling. */
+static int
+column_width (SupaTableBrowser *self,
+              SupaColumnInfo   *column,
+              const char       *title)
+{
+  PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+  PangoFontMetrics *metrics = pango_context_get_metrics (context, NULL, NULL);
+  SupaColumnKind kind = supa_column_info_get_kind (column);
+  int char_width = pango_font_metrics_get_approximate_char_width (metrics);
+  int value_width = kind == SUPA_COLUMN_KIND_INTEGER || kind == SUPA_COLUMN_KIND_NUMBER
+                    ? pango_font_metrics_get_approximate_digit_width (metrics) : char_width;
+  /* The header also holds the sort arrow. */
+  int width = MAX (column_chars (column) * value_width, ((int) g_utf8_strlen (title, -1) + 2) * char_width);
+
+  pango_font_metrics_unref (metrics);
+  return CLAMP (PANGO_PIXELS (width) + 24, 60, 400);
+}
+
 static void
 build_columns (SupaTableBrowser *self,
                SupaTableInfo    *table)
@@ -1131,6 +1206,7 @@ build_columns (SupaTableBrowser *self,
 
       column = gtk_column_view_column_new (title, g_object_ref (factory));
       gtk_column_view_column_set_resizable (column, TRUE);
+      gtk_column_view_column_set_fixed_width (column, column_width (self, info, title));
       menu = column_menu (info);
       gtk_column_view_column_set_header_menu (column, menu);
       g_object_set_data_full (G_OBJECT (column), "supa-column", g_object_ref (info), g_object_unref);
@@ -1675,12 +1751,18 @@ open_table (SupaTableBrowser *self,
 {
   const char *comment = supa_table_info_get_comment (table);
 
+  g_debug ("Opening table %s", supa_table_info_get_name (table));
   clear_table (self);
 
   self->table_cancellable = g_cancellable_new ();
   self->model = supa_row_model_new (self->database, table);
   /* Preferences → Rows per request; changing it reloads the open table. */
   g_settings_bind (self->settings, "row-page-size", self->model, "page-size", G_SETTINGS_BIND_GET);
+  /* The grid binds about 200 rows (GTK 4.8 keeps that many list items),
+   * two or three pages of the smallest page size: a few more pages make
+   * scrolling back free without holding thousands of rows' JSON while the
+   * user jumps around a large table. */
+  supa_row_model_set_max_pages (self->model, BROWSER_MAX_PAGES);
   self->selection = gtk_multi_selection_new (G_LIST_MODEL (g_object_ref (self->model)));
 
   g_signal_connect_swapped (self->model, "notify::count", G_CALLBACK (model_notify_cb), self);

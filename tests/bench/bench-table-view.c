@@ -264,6 +264,7 @@ main (int   argc,
     gint64 shown = -1;
 
     t0 = g_get_monotonic_time ();
+    g_debug ("open: requested");
     opened = supa_table_browser_open_table (browser, "events");
     if (opened)
       shown = app_bench_view_wait_rows (view, t0, 0, 0, WAIT_S);

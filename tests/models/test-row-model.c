@@ -671,6 +671,51 @@ test_drag (void)
   g_assert_cmpint (int_value (jump, "id"), ==, 20051);
 }
 
+/* What the server is asked: a viewport across a page boundary costs one
+ * request (one OFFSET scan), and a page the view let go of before it was
+ * sent (it scrolled past) is not asked at all. */
+static void
+test_page_requests (void)
+{
+  g_autoptr(SupaRowModel) model = new_model ("rm_big", 100);
+  g_autoptr(SupaRow) before = NULL;
+  g_autoptr(SupaRow) after = NULL;
+  g_autoptr(SupaRow) kept = NULL;
+  g_autoptr(SupaRow) again = NULL;
+  guint base;
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), >, 20100);
+
+  /* Rows 5090…5110: the end of page 50 and the start of page 51. */
+  base = supa_row_model_get_n_page_requests (model);
+  before = g_list_model_get_item (G_LIST_MODEL (model), 5090);
+  after = g_list_model_get_item (G_LIST_MODEL (model), 5110);
+  wait_until (row_loaded, before, "the end of page 50");
+  wait_until (row_loaded, after, "the start of page 51");
+  g_assert_cmpint (int_value (before, "id"), ==, 5091);
+  g_assert_cmpint (int_value (after, "id"), ==, 5111);
+  g_assert_cmpuint (supa_row_model_get_n_page_requests (model) - base, ==, 1);
+  wait_until (not_loading, model, "the pages");
+
+  /* Quiet again; row 10050 is shown and scrolled past before its page is
+   * sent, row 20050 is where the view stays. */
+  run_for (300);
+  base = supa_row_model_get_n_page_requests (model);
+  g_object_unref (g_list_model_get_item (G_LIST_MODEL (model), 10050));
+  kept = g_list_model_get_item (G_LIST_MODEL (model), 20050);
+  wait_until (row_loaded, kept, "the page the view stayed on");
+  wait_until (not_loading, model, "the requests");
+  g_assert_cmpint (int_value (kept, "id"), ==, 20051);
+  g_assert_cmpuint (supa_row_model_get_n_page_requests (model) - base, ==, 1);
+
+  /* Not fetched: asked again, it is a placeholder and is sent now. */
+  again = g_list_model_get_item (G_LIST_MODEL (model), 10050);
+  g_assert_false (supa_row_get_loaded (again));
+  wait_until (row_loaded, again, "the page asked again");
+  g_assert_cmpint (int_value (again, "id"), ==, 10051);
+  g_assert_cmpuint (supa_row_model_get_n_page_requests (model) - base, ==, 2);
+}
+
 /* --- setup -------------------------------------------------------------- */
 
 static void
@@ -736,6 +781,7 @@ main (int   argc,
   g_test_add_func ("/row-model/estimate", test_estimate);
   g_test_add_func ("/row-model/cancel", test_cancel);
   g_test_add_func ("/row-model/drag", test_drag);
+  g_test_add_func ("/row-model/page-requests", test_page_requests);
 
   ret = g_test_run ();
 

@@ -321,7 +321,7 @@ test_timestamp_local (Fixture       *f,
     "UPDATE public.countries SET created_at = '2024-05-01 10:11:12+00' WHERE id = 1");
   SupaRowModel *model = NULL;
   g_autoptr(SupaRow) row = NULL;
-  const char *tooltip;
+  g_autofree char *tooltip = NULL;
   g_autoptr(JsonNode) edited = NULL;
   g_autoptr(GDateTime) edited_time = NULL;
   const char *raw;
@@ -340,7 +340,9 @@ test_timestamp_local (Fixture       *f,
   g_assert_nonnull (strchr (raw, 'T'));
 
   views_test_wait_until ((cell = find_cell (GTK_WIDGET (f->browser), "created_at", "2024-05-01 12:11:12")) != NULL);
-  tooltip = gtk_widget_get_tooltip_text (GTK_WIDGET (cell));
+  /* The tooltip is computed when GTK asks for it (query-tooltip). */
+  g_assert_true (gtk_widget_get_has_tooltip (GTK_WIDGET (cell)));
+  tooltip = supa_cell_dup_tooltip_text (cell);
   g_assert_cmpstr (tooltip, ==, raw);
 
   /* Editing shows, and sends back, the ISO text. */
@@ -354,6 +356,47 @@ test_timestamp_local (Fixture       *f,
   g_assert_nonnull (edited_time);
   g_assert_cmpint (g_date_time_to_unix (edited_time), ==, 1714558272);
   gtk_popover_popdown (GTK_POPOVER (popover));
+}
+
+/* Hovering a cell shows the full value when the grid shows less (JSON
+ * pretty-printed over several lines) and nothing when the text says it
+ * all; the text is computed when GTK asks, not on every update. */
+static void
+test_cell_tooltips (Fixture       *f,
+                    gconstpointer  data)
+{
+  SupaRowModel *model = open_table (f, "products");
+  g_autoptr(SupaRow) row = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *compact = NULL;
+  g_autofree char *tooltip = NULL;
+  g_autofree char *shown_again = NULL;
+  g_autofree char *name_tooltip = NULL;
+  JsonNode *attributes;
+  const char *name;
+  SupaCell *cell;
+
+  wait_loaded (f);
+  row = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  attributes = supa_row_get_value (row, "attributes");
+  g_assert_nonnull (attributes);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (attributes));
+  compact = json_to_string (attributes, FALSE);
+  name = json_node_get_string (supa_row_get_value (row, "name"));
+
+  views_test_wait_until ((cell = find_cell (GTK_WIDGET (f->browser), "attributes", compact)) != NULL);
+  g_assert_true (gtk_widget_get_has_tooltip (GTK_WIDGET (cell)));
+  tooltip = supa_cell_dup_tooltip_text (cell);
+  g_assert_nonnull (tooltip);
+  g_assert_nonnull (strchr (tooltip, '\n'));
+  g_assert_true (json_parser_load_from_data (parser, tooltip, -1, NULL));
+  shown_again = json_to_string (json_parser_get_root (parser), FALSE);
+  g_assert_cmpstr (shown_again, ==, compact);
+
+  cell = find_cell (GTK_WIDGET (f->browser), "name", name);
+  g_assert_nonnull (cell);
+  name_tooltip = supa_cell_dup_tooltip_text (cell);
+  g_assert_null (name_tooltip);
 }
 
 static void
@@ -1988,6 +2031,7 @@ main (int   argc,
   ADD ("/table-browser/rows-and-count", test_rows_and_count, NULL);
   ADD ("/table-browser/null-cells", test_null_cells, NULL);
   ADD ("/table-browser/timestamp-local", test_timestamp_local, NULL);
+  ADD ("/table-browser/cell-tooltips", test_cell_tooltips, NULL);
   ADD ("/table-browser/sort", test_sort, NULL);
   ADD ("/table-browser/sort-multi", test_sort_multi, NULL);
   ADD ("/table-browser/sort-shift-click", test_sort_shift_click, NULL);
