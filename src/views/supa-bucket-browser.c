@@ -81,7 +81,11 @@ struct _SupaBucketBrowser
   GMenuModel         *file_menu;
   GtkWidget          *file_popover;
   GtkWidget          *operation_cancel;
+  GtkWidget          *url_button;
+  gboolean            preview_wanted;     /* "preview-visible": the user's choice */
+  gboolean            revealing;          /* the flap moved by us, not the user */
   GCancellable       *op_cancellable;     /* the copy, move or delete running */
+  GHashTable         *icons;              /* MIME type → GIcon, for the rows */
 };
 
 G_DEFINE_FINAL_TYPE (SupaBucketBrowser, supa_bucket_browser, GTK_TYPE_WIDGET)
@@ -104,6 +108,8 @@ static guint signals[N_SIGNALS];
 
 static void update_actions (SupaBucketBrowser *self);
 static void load_buckets   (SupaBucketBrowser *self);
+static void set_preview_wanted (SupaBucketBrowser *self,
+                                gboolean           wanted);
 static void parent_cancelled_cb (GCancellable *parent,
                                  GCancellable *child);
 
@@ -598,8 +604,13 @@ add_crumb (SupaBucketBrowser *self,
            const char        *prefix,
            gboolean           last)
 {
-  GtkWidget *button = gtk_button_new_with_label (label);
+  GtkWidget *button = gtk_button_new ();
+  GtkWidget *text = gtk_label_new (label);
 
+  /* A narrow window shortens the names ("docum…") rather than cutting
+   * the path bar off mid-letter. */
+  gtk_label_set_ellipsize (GTK_LABEL (text), PANGO_ELLIPSIZE_END);
+  gtk_button_set_child (GTK_BUTTON (button), text);
   gtk_widget_add_css_class (button, "flat");
   if (last)
     gtk_widget_add_css_class (button, "heading");
@@ -784,21 +795,116 @@ typedef enum
   COLUMN_MODIFIED,
 } ColumnKind;
 
+/* One GIcon per MIME type, shared by every row showing that type: a
+ * content-type lookup per bound cell is measurable while scrolling, and
+ * GtkImage skips the update when it is handed the icon it already shows. */
 static GIcon *
-icon_for_item (SupaObjectInfo *info)
+icon_for_item (SupaBucketBrowser *self,
+               SupaObjectInfo    *info)
 {
   const char *mime;
+  GIcon *icon;
   g_autofree char *content_type = NULL;
 
   if (supa_object_info_get_is_folder (info))
-    return g_themed_icon_new ("folder-symbolic");
+    mime = "inode/directory";
+  else
+    {
+      mime = supa_object_info_get_mimetype (info);
+      if (mime == NULL)
+        mime = "";
+    }
 
-  mime = supa_object_info_get_mimetype (info);
-  if (mime == NULL || *mime == '\0')
-    return g_themed_icon_new ("text-x-generic-symbolic");
+  icon = g_hash_table_lookup (self->icons, mime);
+  if (icon != NULL)
+    return icon;
 
-  content_type = g_content_type_from_mime_type (mime);
-  return g_content_type_get_symbolic_icon (content_type != NULL ? content_type : mime);
+  if (supa_object_info_get_is_folder (info))
+    icon = g_themed_icon_new ("folder-symbolic");
+  else if (*mime == '\0')
+    icon = g_themed_icon_new ("text-x-generic-symbolic");
+  else
+    {
+      content_type = g_content_type_from_mime_type (mime);
+      icon = g_content_type_get_symbolic_icon (content_type != NULL ? content_type : mime);
+    }
+  g_hash_table_insert (self->icons, g_strdup (mime), icon);
+  return icon;
+}
+
+/* The size and modified texts of an item, formatted once per item (kept
+ * on the item) rather than on every bind: a jump rebinds every visible
+ * row, and scrolling back rebinds rows that were shown before. */
+static GQuark
+size_text_quark (void)
+{
+  static GQuark quark;
+
+  if (quark == 0)
+    quark = g_quark_from_static_string ("supa-size-text");
+  return quark;
+}
+
+static GQuark
+modified_text_quark (void)
+{
+  static GQuark quark;
+
+  if (quark == 0)
+    quark = g_quark_from_static_string ("supa-modified-text");
+  return quark;
+}
+
+static const char *
+size_text (SupaObjectInfo *info)
+{
+  char *text = g_object_get_qdata (G_OBJECT (info), size_text_quark ());
+
+  if (text == NULL)
+    {
+      text = supa_object_info_get_is_folder (info)
+        ? g_strdup ("")
+        : g_format_size (MAX (supa_object_info_get_size (info), 0));
+      g_object_set_qdata_full (G_OBJECT (info), size_text_quark (), text, g_free);
+    }
+  return text;
+}
+
+static const char *
+modified_text (SupaObjectInfo *info)
+{
+  char *text = g_object_get_qdata (G_OBJECT (info), modified_text_quark ());
+
+  if (text == NULL)
+    {
+      GDateTime *when = supa_object_info_get_updated_at (info);
+      g_autoptr(GDateTime) local = when != NULL ? g_date_time_to_local (when) : NULL;
+
+      text = local != NULL ? g_date_time_format (local, "%x %X") : NULL;
+      if (text == NULL)
+        text = g_strdup ("");
+      g_object_set_qdata_full (G_OBJECT (info), modified_text_quark (), text, g_free);
+    }
+  return text;
+}
+
+/* The name's tooltip is computed when GTK asks for it: setting a tooltip
+ * text at bind time costs, in GTK 4.8 on X11, a synchronous pointer query
+ * to the X server per call (even when the text is unchanged). */
+static gboolean
+name_query_tooltip_cb (GtkWidget  *widget,
+                       int         x,
+                       int         y,
+                       gboolean    keyboard_mode,
+                       GtkTooltip *tooltip,
+                       gpointer    user_data)
+{
+  const char *text = gtk_inscription_get_text (GTK_INSCRIPTION (widget));
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 static gboolean
@@ -898,13 +1004,17 @@ row_drop_cb (GtkDropTarget     *target,
   return supa_bucket_browser_drop (self, value, folder);
 }
 
+/* The cells' texts are GtkInscriptions, not GtkLabels: an inscription's
+ * size does not follow its text, so rebinding a row (every visible row
+ * on a jump) only redraws it instead of queueing a resize of the whole
+ * window, and the columns keep their widths whatever rows are shown. */
 static void
 setup_cell_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *list_item,
                SupaBucketBrowser        *self)
 {
   ColumnKind kind = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "supa-column"));
-  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *text = gtk_inscription_new (NULL);
   /* Every cell of a folder row takes drops, so the whole row is a target. */
   GtkDropTarget *target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
 
@@ -912,7 +1022,10 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
   g_signal_connect (target, "enter", G_CALLBACK (row_drop_enter_cb), NULL);
   g_signal_connect (target, "leave", G_CALLBACK (row_drop_leave_cb), NULL);
   g_signal_connect (target, "drop", G_CALLBACK (row_drop_cb), self);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (text), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  gtk_inscription_set_min_lines (GTK_INSCRIPTION (text), 1);
+  gtk_inscription_set_nat_lines (GTK_INSCRIPTION (text), 1);
+  gtk_widget_set_valign (text, GTK_ALIGN_CENTER);
 
   if (kind == COLUMN_NAME)
     {
@@ -920,24 +1033,34 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
       GtkWidget *image = gtk_image_new ();
 
       gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
-      gtk_label_set_width_chars (GTK_LABEL (label), 18);
-      gtk_widget_set_hexpand (label, TRUE);
+      gtk_inscription_set_text_overflow (GTK_INSCRIPTION (text), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_MIDDLE);
+      gtk_inscription_set_min_chars (GTK_INSCRIPTION (text), 12);
+      gtk_inscription_set_nat_chars (GTK_INSCRIPTION (text), 28);
+      gtk_widget_set_hexpand (text, TRUE);
+      gtk_widget_set_has_tooltip (text, TRUE);
+      g_signal_connect (text, "query-tooltip", G_CALLBACK (name_query_tooltip_cb), NULL);
       gtk_box_append (GTK_BOX (box), image);
-      gtk_box_append (GTK_BOX (box), label);
+      gtk_box_append (GTK_BOX (box), text);
       gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (target));
       gtk_list_item_set_child (list_item, box);
     }
   else
     {
-      gtk_label_set_xalign (GTK_LABEL (label), kind == COLUMN_SIZE ? 1.0 : 0.0);
-      if (kind != COLUMN_NAME)
-        gtk_widget_add_css_class (label, "dim-label");
+      /* Each column shrinks from the width of its usual texts down to a
+       * few characters (ellipsized, the full text in the preview) before
+       * the view scrolls sideways: with the preview open in a 1100 px
+       * window every column still shows. */
+      static const guint min_chars[] = { [COLUMN_SIZE] = 6, [COLUMN_TYPE] = 4, [COLUMN_MODIFIED] = 6 };
+      static const guint nat_chars[] = { [COLUMN_SIZE] = 9, [COLUMN_TYPE] = 16, [COLUMN_MODIFIED] = 17 };
+
+      gtk_inscription_set_xalign (GTK_INSCRIPTION (text), kind == COLUMN_SIZE ? 1.0 : 0.0);
+      gtk_inscription_set_min_chars (GTK_INSCRIPTION (text), min_chars[kind]);
+      gtk_inscription_set_nat_chars (GTK_INSCRIPTION (text), nat_chars[kind]);
+      gtk_widget_add_css_class (text, "dim-label");
       if (kind == COLUMN_SIZE)
-        gtk_widget_add_css_class (label, "numeric");
-      gtk_widget_add_controller (label, GTK_EVENT_CONTROLLER (target));
-      gtk_list_item_set_child (list_item, label);
+        gtk_widget_add_css_class (text, "numeric");
+      gtk_widget_add_controller (text, GTK_EVENT_CONTROLLER (target));
+      gtk_list_item_set_child (list_item, text);
     }
 }
 
@@ -958,40 +1081,31 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
     {
     case COLUMN_NAME:
       {
-        g_autoptr(GIcon) icon = icon_for_item (info);
         GtkWidget *image = gtk_widget_get_first_child (child);
-        GtkWidget *label = gtk_widget_get_last_child (child);
+        GtkWidget *text = gtk_widget_get_last_child (child);
+        GIcon *icon = icon_for_item (self, info);
 
-        gtk_image_set_from_gicon (GTK_IMAGE (image), icon);
-        gtk_label_set_label (GTK_LABEL (label), supa_object_info_get_name (info));
-        gtk_widget_set_tooltip_text (label, supa_object_info_get_name (info));
+        /* A new icon queues a resize: only when it differs. */
+        if (gtk_image_get_gicon (GTK_IMAGE (image)) != icon)
+          gtk_image_set_from_gicon (GTK_IMAGE (image), icon);
+        gtk_inscription_set_text (GTK_INSCRIPTION (text), supa_object_info_get_name (info));
       }
       break;
 
     case COLUMN_SIZE:
-      {
-        g_autofree char *size = folder ? g_strdup ("") : g_format_size (MAX (supa_object_info_get_size (info), 0));
-
-        gtk_label_set_label (GTK_LABEL (child), size);
-      }
+      gtk_inscription_set_text (GTK_INSCRIPTION (child), size_text (info));
       break;
 
     case COLUMN_TYPE:
       {
         const char *mime = supa_object_info_get_mimetype (info);
 
-        gtk_label_set_label (GTK_LABEL (child), folder ? _("Folder") : (mime != NULL ? mime : ""));
+        gtk_inscription_set_text (GTK_INSCRIPTION (child), folder ? _("Folder") : (mime != NULL ? mime : ""));
       }
       break;
 
     case COLUMN_MODIFIED:
-      {
-        GDateTime *when = supa_object_info_get_updated_at (info);
-        g_autoptr(GDateTime) local = when != NULL ? g_date_time_to_local (when) : NULL;
-        g_autofree char *text = local != NULL ? g_date_time_format (local, "%x %X") : NULL;
-
-        gtk_label_set_label (GTK_LABEL (child), text != NULL ? text : "");
-      }
+      gtk_inscription_set_text (GTK_INSCRIPTION (child), modified_text (info));
       break;
 
     default:
@@ -1015,8 +1129,7 @@ static void
 add_column (SupaBucketBrowser *self,
             ColumnKind         kind,
             const char        *title,
-            SupaFolderSort     sort,
-            int                width)
+            SupaFolderSort     sort)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
   g_autoptr(GtkColumnViewColumn) column = NULL;
@@ -1033,10 +1146,9 @@ add_column (SupaBucketBrowser *self,
   sorter = GTK_SORTER (gtk_custom_sorter_new (probe_compare, &self->probes[sort], NULL));
   gtk_column_view_column_set_sorter (column, sorter);
   gtk_column_view_column_set_resizable (column, TRUE);
-  if (width > 0)
-    gtk_column_view_column_set_fixed_width (column, width);
-  else
-    gtk_column_view_column_set_expand (column, TRUE);
+  /* The columns size to their cells (see setup_cell_cb); the name takes
+   * what is left. */
+  gtk_column_view_column_set_expand (column, kind == COLUMN_NAME);
   gtk_column_view_append_column (self->column_view, column);
 }
 
@@ -1072,6 +1184,8 @@ bucket_summary (SupaBucket *bucket)
   return g_string_free (text, FALSE);
 }
 
+/* A bucket row: the icon, the name with the Public/Private badge next to
+ * it, and under both the limits, which so get the row's whole width. */
 static GtkWidget *
 create_bucket_row (gpointer item,
                    gpointer user_data)
@@ -1079,8 +1193,7 @@ create_bucket_row (gpointer item,
   SupaBucket *bucket = item;
   gboolean is_public = supa_bucket_get_public (bucket);
   GtkWidget *row = gtk_list_box_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *grid = gtk_grid_new ();
   GtkWidget *title = gtk_label_new (supa_bucket_get_name (bucket));
   g_autofree char *summary = bucket_summary (bucket);
   GtkWidget *subtitle = gtk_label_new (summary);
@@ -1089,34 +1202,37 @@ create_bucket_row (gpointer item,
   g_autofree char *a11y = NULL;
 
   gtk_widget_set_name (row, supa_bucket_get_id (bucket));
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 8);
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 2);
   gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   is_public ? _("Public bucket") : _("Private bucket"), -1);
-  gtk_box_append (GTK_BOX (box), image);
+  gtk_widget_set_valign (image, GTK_ALIGN_CENTER);
+  gtk_grid_attach (GTK_GRID (grid), image, 0, 0, 1, 1);
 
   gtk_label_set_xalign (GTK_LABEL (title), 0);
   gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
-  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (subtitle, "caption");
-  gtk_widget_add_css_class (subtitle, "dim-label");
-  gtk_widget_set_hexpand (texts, TRUE);
-  gtk_box_append (GTK_BOX (texts), title);
-  gtk_box_append (GTK_BOX (texts), subtitle);
-  gtk_box_append (GTK_BOX (box), texts);
+  gtk_widget_set_hexpand (title, TRUE);
+  gtk_grid_attach (GTK_GRID (grid), title, 1, 0, 1, 1);
 
   gtk_widget_set_name (badge, "bucket-badge");
   gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (badge, "badge");
   if (!is_public)
     gtk_widget_add_css_class (badge, "tag");
-  gtk_box_append (GTK_BOX (box), badge);
+  gtk_grid_attach (GTK_GRID (grid), badge, 2, 0, 1, 1);
+
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_grid_attach (GTK_GRID (grid), subtitle, 1, 1, 2, 1);
 
   gtk_widget_set_tooltip_text (row, summary);
   /* Translators: accessible label of a bucket row: name, "public"/"private", limits */
   a11y = g_strdup_printf (is_public ? _("%s, public bucket, %s") : _("%s, private bucket, %s"),
                           supa_bucket_get_name (bucket), summary);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), grid);
 
   return row;
 }
@@ -1445,7 +1561,7 @@ open_action (GtkWidget  *widget,
       supa_bucket_browser_open_folder (self, path);
     }
   else if (items->len == 1)
-    adw_flap_set_reveal_flap (self->preview_flap, TRUE);
+    set_preview_wanted (self, TRUE);
 }
 
 static void
@@ -2970,6 +3086,9 @@ real_notify_batch (SupaBucketBrowser *self,
 
 /* ---------------------------------------------------- preview and menu */
 
+/* The pane shows while the user wants it ("preview-visible", F3) and
+ * a single file is selected: with nothing to show, the folder's columns
+ * get its width. */
 static void
 update_preview (SupaBucketBrowser *self)
 {
@@ -2977,12 +3096,20 @@ update_preview (SupaBucketBrowser *self)
   g_autofree char *path = NULL;
 
   /* Dispose may run again after the template is gone. */
-  if (self->preview == NULL)
+  if (self->preview == NULL || self->preview_flap == NULL)
     return;
 
-  /* A hidden preview loads nothing. */
-  if (adw_flap_get_reveal_flap (self->preview_flap))
+  if (self->preview_wanted)
     info = single_selected_file (self);
+  if (adw_flap_get_reveal_flap (self->preview_flap) != (info != NULL))
+    {
+      self->revealing = TRUE;
+      adw_flap_set_reveal_flap (self->preview_flap, info != NULL);
+      self->revealing = FALSE;
+    }
+  /* A hidden preview loads nothing (a narrow window may fold it away). */
+  if (!adw_flap_get_reveal_flap (self->preview_flap))
+    g_clear_object (&info);
   if (info != NULL)
     path = item_path (self, info);
 
@@ -2990,8 +3117,25 @@ update_preview (SupaBucketBrowser *self)
 }
 
 static void
+set_preview_wanted (SupaBucketBrowser *self,
+                    gboolean           wanted)
+{
+  if (self->preview_wanted == wanted)
+    return;
+  self->preview_wanted = wanted;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PREVIEW_VISIBLE]);
+  update_preview (self);
+}
+
+static void
 reveal_flap_changed_cb (SupaBucketBrowser *self)
 {
+  if (self->revealing)
+    return;
+  /* Not us: the flap hid itself as the window got too narrow (it would
+   * cover the files), or the user closed it over them. Either way the
+   * pane stays hidden until asked for again (F3). */
+  self->preview_wanted = adw_flap_get_reveal_flap (self->preview_flap);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PREVIEW_VISIBLE]);
   update_preview (self);
 }
@@ -4147,6 +4291,10 @@ update_actions (SupaBucketBrowser *self)
   gtk_widget_action_set_enabled (widget, "storage.copy-public-url",
                                  open && one_file && supa_bucket_get_public (self->bucket));
   gtk_widget_action_set_enabled (widget, "storage.context-menu", open && items->len > 0);
+  /* A menu button has no action of its own: it looks and is disabled
+   * when none of its URLs can be copied. */
+  if (self->url_button != NULL)
+    gtk_widget_set_sensitive (self->url_button, open && one_file);
   update_preview (self);
 }
 
@@ -4204,6 +4352,16 @@ supa_bucket_browser_dispose (GObject *object)
 }
 
 static void
+supa_bucket_browser_finalize (GObject *object)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (object);
+
+  g_clear_pointer (&self->icons, g_hash_table_unref);
+
+  G_OBJECT_CLASS (supa_bucket_browser_parent_class)->finalize (object);
+}
+
+static void
 supa_bucket_browser_get_property (GObject    *object,
                                   guint       prop_id,
                                   GValue     *value,
@@ -4214,7 +4372,7 @@ supa_bucket_browser_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_PREVIEW_VISIBLE:
-      g_value_set_boolean (value, self->preview_flap != NULL && adw_flap_get_reveal_flap (self->preview_flap));
+      g_value_set_boolean (value, self->preview_wanted);
       break;
 
     case PROP_NOTIFY_THRESHOLD:
@@ -4237,9 +4395,7 @@ supa_bucket_browser_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_PREVIEW_VISIBLE:
-      /* The flap notifies, and we forward that notification. */
-      if (self->preview_flap != NULL)
-        adw_flap_set_reveal_flap (self->preview_flap, g_value_get_boolean (value));
+      set_preview_wanted (self, g_value_get_boolean (value));
       break;
 
     case PROP_NOTIFY_THRESHOLD:
@@ -4258,6 +4414,7 @@ supa_bucket_browser_class_init (SupaBucketBrowserClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = supa_bucket_browser_dispose;
+  object_class->finalize = supa_bucket_browser_finalize;
   object_class->get_property = supa_bucket_browser_get_property;
   object_class->set_property = supa_bucket_browser_set_property;
 
@@ -4303,6 +4460,7 @@ supa_bucket_browser_class_init (SupaBucketBrowserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, status_label);
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, main_box);
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, preview_flap);
+  gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, url_button);
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, preview);
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, file_menu);
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, operation_cancel);
@@ -4339,6 +4497,8 @@ supa_bucket_browser_init (SupaBucketBrowser *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->notify_threshold = BATCH_NOTIFY_MSEC;
+  self->preview_wanted = TRUE;
+  self->icons = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 
   g_signal_connect_object (self->preview_flap, "notify::reveal-flap",
                            G_CALLBACK (reveal_flap_changed_cb), self, G_CONNECT_SWAPPED);
@@ -4358,10 +4518,10 @@ supa_bucket_browser_init (SupaBucketBrowser *self)
   gtk_widget_set_name (GTK_WIDGET (self->column_view), "files");
   gtk_column_view_set_show_column_separators (self->column_view, FALSE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->column_view), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Files"), -1);
-  add_column (self, COLUMN_NAME, _("Name"), SUPA_FOLDER_SORT_NAME, -1);
-  add_column (self, COLUMN_SIZE, _("Size"), SUPA_FOLDER_SORT_SIZE, 90);
-  add_column (self, COLUMN_TYPE, _("Type"), SUPA_FOLDER_SORT_TYPE, 130);
-  add_column (self, COLUMN_MODIFIED, _("Modified"), SUPA_FOLDER_SORT_MODIFIED, 150);
+  add_column (self, COLUMN_NAME, _("Name"), SUPA_FOLDER_SORT_NAME);
+  add_column (self, COLUMN_SIZE, _("Size"), SUPA_FOLDER_SORT_SIZE);
+  add_column (self, COLUMN_TYPE, _("Type"), SUPA_FOLDER_SORT_TYPE);
+  add_column (self, COLUMN_MODIFIED, _("Modified"), SUPA_FOLDER_SORT_MODIFIED);
   g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
                            G_CALLBACK (sorter_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect (self->column_view, "activate", G_CALLBACK (activate_cb), self);

@@ -1781,6 +1781,114 @@ test_video_stream (Fixture       *f,
   }
 }
 
+/* The widget under @root bound to @action (a button of the action bar). */
+static GtkWidget *
+find_actionable (GtkWidget  *root,
+                 const char *action)
+{
+  if (GTK_IS_ACTIONABLE (root) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), action) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_actionable (child, action);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_menu_button (GtkWidget  *root,
+                  const char *icon)
+{
+  if (GTK_IS_MENU_BUTTON (root) && g_strcmp0 (gtk_menu_button_get_icon_name (GTK_MENU_BUTTON (root)), icon) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_menu_button (child, icon);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+label_ellipsized (GtkWidget  *root,
+                  const char *text)
+{
+  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (root)), text) == 0)
+    return pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (root)));
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (label_ellipsized (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+/* What the 1100 px window shows: bucket names and limits in full, the
+ * file actions disabled without a bucket, the folder's four columns
+ * inside the view with and without the preview pane, which opens for a
+ * selected file only. */
+static void
+test_layout (Fixture       *f,
+             gconstpointer  data)
+{
+  GtkWidget *browser = GTK_WIDGET (f->browser);
+  GtkListBox *list = supa_bucket_browser_get_bucket_list (f->browser);
+  GtkWidget *avatars = views_test_find_widget (GTK_WIDGET (list), GTK_TYPE_LIST_BOX_ROW, "avatars");
+  GtkWidget *documents = views_test_find_widget (GTK_WIDGET (list), GTK_TYPE_LIST_BOX_ROW, "documents");
+  GtkColumnView *view = supa_bucket_browser_get_column_view (f->browser);
+  GtkWidget *preview = supa_bucket_browser_get_preview (f->browser);
+  const char *actions[] = { "storage.delete", "storage.rename", "storage.download" };
+  const char *names[] = { "alice.png", NULL };
+  g_autofree char *limit = g_format_size (5000000);
+  g_autofree char *avatars_summary = g_strdup_printf ("Up to %s · image/*", limit);
+  GtkAdjustment *hadj;
+  gboolean visible = FALSE;
+
+  views_test_spin (100);
+  g_assert_false (label_ellipsized (avatars, "avatars"));
+  g_assert_false (label_ellipsized (avatars, avatars_summary));
+  g_assert_false (label_ellipsized (documents, "documents"));
+  g_assert_false (label_ellipsized (documents, "No size limit · Any type"));
+
+  /* No bucket: every file action looks and is disabled. */
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    {
+      GtkWidget *button = find_actionable (browser, actions[i]);
+
+      g_assert_nonnull (button);
+      g_assert_false (gtk_widget_is_sensitive (button));
+    }
+  g_assert_false (gtk_widget_is_sensitive (find_menu_button (browser, "edit-copy-symbolic")));
+
+  open_bucket (f, "avatars");
+  views_test_spin (100);
+  hadj = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (view));
+  g_object_get (f->browser, "preview-visible", &visible, NULL);
+  g_assert_true (visible);
+  g_assert_false (gtk_widget_get_mapped (preview));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (hadj), <=, gtk_adjustment_get_page_size (hadj) + 0.5);
+
+  g_assert_cmpuint (supa_bucket_browser_select_names (f->browser, names), ==, 1);
+  views_test_wait_until (gtk_widget_get_mapped (preview));
+  views_test_spin (100);
+  g_assert_cmpstr (supa_file_preview_get_path (SUPA_FILE_PREVIEW (preview)), ==, "alice.png");
+  g_assert_cmpfloat (gtk_adjustment_get_upper (hadj), <=, gtk_adjustment_get_page_size (hadj) + 0.5);
+  g_assert_true (gtk_widget_is_sensitive (find_actionable (browser, "storage.delete")));
+  g_assert_true (gtk_widget_is_sensitive (find_menu_button (browser, "edit-copy-symbolic")));
+
+  /* Hidden by the user, it stays hidden for the next file. */
+  g_object_set (f->browser, "preview-visible", FALSE, NULL);
+  views_test_wait_until (!gtk_widget_get_mapped (preview));
+  names[0] = "bob.png";
+  g_assert_cmpuint (supa_bucket_browser_select_names (f->browser, names), ==, 1);
+  views_test_spin (100);
+  g_assert_false (gtk_widget_get_mapped (preview));
+  g_assert_null (supa_file_preview_get_path (SUPA_FILE_PREVIEW (preview)));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1811,6 +1919,7 @@ main (int   argc,
   ADD ("/bucket-browser/move-rate-limited", test_move_rate_limited);
   ADD ("/bucket-browser/drop-highlight", test_drop_highlight);
   ADD ("/bucket-browser/video-stream", test_video_stream);
+  ADD ("/bucket-browser/layout", test_layout);
 #undef ADD
 
   ret = g_test_run ();
