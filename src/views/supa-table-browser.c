@@ -1709,7 +1709,16 @@ build_details_panel (SupaTableBrowser *self)
 static void
 model_notify_cb (SupaTableBrowser *self)
 {
+  SupaTableInfo *table = current_table (self);
+
   update_status (self);
+
+  /* Unfiltered, the grid's count is the table's: keep the sidebar's in
+   * step after inserts and deletes. */
+  if (table != NULL && supa_row_model_get_filter (self->model) == NULL &&
+      supa_row_model_get_count (self->model) >= 0 && !supa_row_model_get_loading (self->model))
+    supa_table_sidebar_set_row_estimate (self->sidebar, supa_table_info_get_name (table),
+                                         supa_row_model_get_count (self->model));
 }
 
 static void
@@ -1832,6 +1841,113 @@ functions_requested_cb (SupaTableBrowser *self)
 
 static void load_schema (SupaTableBrowser *self);
 
+/* --- row counts in the sidebar ------------------------------------------ */
+
+/* Counts asked for at once: a schema of hundreds of tables is counted a
+ * few at a time rather than flooding the server. */
+#define ESTIMATE_CONCURRENCY 4
+
+typedef struct {
+  GWeakRef      browser;
+  SupaDatabase *database;
+  GCancellable *cancellable;  /* the schema load's: a new schema stops it */
+  GQueue        pending;      /* SupaTableInfo */
+  guint         in_flight;
+} EstimateRun;
+
+typedef struct {
+  EstimateRun   *run;
+  SupaTableInfo *table;
+} EstimateRequest;
+
+static void
+estimate_run_free (EstimateRun *run)
+{
+  g_weak_ref_clear (&run->browser);
+  g_clear_object (&run->database);
+  g_clear_object (&run->cancellable);
+  g_queue_clear_full (&run->pending, g_object_unref);
+  g_free (run);
+}
+
+static void estimate_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data);
+
+/* Starts counts up to the limit; frees @run once nothing is left to do. */
+static void
+estimate_next (EstimateRun *run)
+{
+  gboolean stopped = g_cancellable_is_cancelled (run->cancellable);
+
+  while (!stopped && run->in_flight < ESTIMATE_CONCURRENCY && !g_queue_is_empty (&run->pending))
+    {
+      EstimateRequest *request = g_new0 (EstimateRequest, 1);
+      g_autoptr(SupaQuery) query = NULL;
+
+      request->run = run;
+      request->table = g_queue_pop_head (&run->pending);
+      query = supa_query_new (supa_table_info_get_name (request->table));
+      supa_query_set_schema (query, supa_table_info_get_schema (request->table));
+      /* PostgREST counts exactly up to its row limit and takes the
+       * planner's estimate above it: cheap on any table size. */
+      supa_query_select (query, NULL, SUPA_COUNT_ESTIMATED, TRUE);
+      run->in_flight++;
+      supa_database_execute_async (run->database, query, run->cancellable, estimate_cb, request);
+    }
+
+  if (run->in_flight == 0 && (stopped || g_queue_is_empty (&run->pending)))
+    estimate_run_free (run);
+}
+
+static void
+estimate_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  EstimateRequest *request = user_data;
+  EstimateRun *run = request->run;
+  g_autoptr(SupaTableInfo) table = request->table;
+  g_autoptr(SupaResult) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SupaTableBrowser) self = g_weak_ref_get (&run->browser);
+
+  g_free (request);
+  run->in_flight--;
+  answer = supa_database_execute_finish (SUPA_DATABASE (object), result, &error);
+
+  if (self == NULL)
+    g_cancellable_cancel (run->cancellable);
+  else if (answer != NULL && supa_result_get_count (answer) >= 0)
+    supa_table_sidebar_set_row_estimate (self->sidebar, supa_table_info_get_name (table),
+                                         supa_result_get_count (answer));
+  else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("No row count for %s: %s", supa_table_info_get_name (table), error->message);
+
+  estimate_next (run);
+}
+
+/* Counts the rows of every relation of @schema for the sidebar. */
+static void
+start_estimates (SupaTableBrowser *self,
+                 SupaSchema       *schema)
+{
+  GListModel *tables = supa_schema_get_tables (schema);
+  EstimateRun *run;
+
+  if (self->database == NULL || self->schema_cancellable == NULL || tables == NULL)
+    return;
+
+  run = g_new0 (EstimateRun, 1);
+  g_weak_ref_init (&run->browser, self);
+  run->database = g_object_ref (self->database);
+  run->cancellable = g_object_ref (self->schema_cancellable);
+  g_queue_init (&run->pending);
+  for (guint i = 0; i < g_list_model_get_n_items (tables); i++)
+    g_queue_push_tail (&run->pending, g_list_model_get_item (tables, i));
+  estimate_next (run);
+}
+
 static void
 schema_loaded_cb (GObject      *object,
                   GAsyncResult *result,
@@ -1879,6 +1995,7 @@ schema_loaded_cb (GObject      *object,
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "functions") == 0)
     gtk_stack_set_visible_child_name (self->stack, "overview");
   supa_table_sidebar_set_tables (self->sidebar, supa_schema_get_tables (schema));
+  start_estimates (self, schema);
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "table") != 0)
     gtk_stack_set_visible_child_name (self->stack, "overview");
 }

@@ -25,6 +25,11 @@ struct _SupaTableSidebar
   GtkStringList      *schema_names;
   gboolean            setting_schemas;
 
+  /* Row counts by relation name (gint64 boxed in a pointer-sized slot via
+   * g_new), and the count label of each bound row by name. */
+  GHashTable         *estimates;
+  GHashTable         *count_labels;
+
   GtkDropDown        *schema_dropdown;
   GtkLabel           *schema_note;
   GtkSearchEntry     *search_entry;
@@ -132,6 +137,44 @@ schema_changed_cb (SupaTableSidebar *self)
     g_signal_emit (self, signals[SCHEMA_SELECTED], 0, schema);
 }
 
+/* "812", "9,999", "12K", "1.2M": short enough for the sidebar. */
+static char *
+format_estimate (gint64 rows)
+{
+  if (rows < 10000)
+    return g_strdup_printf ("%'" G_GINT64_FORMAT, rows);
+  if (rows < 1000000)
+    /* Translators: a row count in thousands in the table list, e.g. "12K" */
+    return g_strdup_printf (_("%.0fK"), rows / 1000.0);
+  /* Translators: a row count in millions in the table list, e.g. "1.2M" */
+  return g_strdup_printf (_("%.1fM"), rows / 1000000.0);
+}
+
+static void
+show_estimate (SupaTableSidebar *self,
+               GtkWidget        *count_label,
+               const char       *name)
+{
+  gint64 *rows = self->estimates != NULL ? g_hash_table_lookup (self->estimates, name) : NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *number = NULL;
+  g_autofree char *spoken = NULL;
+
+  gtk_widget_set_visible (count_label, rows != NULL);
+  if (rows == NULL)
+    return;
+
+  text = format_estimate (*rows);
+  gtk_label_set_label (GTK_LABEL (count_label), text);
+  number = g_strdup_printf ("%'" G_GINT64_FORMAT, *rows);
+  /* Translators: what a screen reader says for the row count beside a
+   * table; %s is a number such as "1,204,311" */
+  spoken = g_strdup_printf (ngettext ("About %s row", "About %s rows", (gulong) *rows),
+                            number);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (count_label),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, spoken, -1);
+}
+
 static void
 setup_item_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item)
@@ -139,25 +182,34 @@ setup_item_cb (GtkSignalListItemFactory *factory,
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
   GtkWidget *image = gtk_image_new ();
   GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *count = gtk_label_new (NULL);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (image),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_add_css_class (count, "dim-label");
+  gtk_widget_add_css_class (count, "caption");
+  gtk_widget_add_css_class (count, "numeric");
+  gtk_widget_set_name (count, "row-estimate");
+  gtk_widget_set_visible (count, FALSE);
   gtk_box_append (GTK_BOX (box), image);
   gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), count);
   gtk_list_item_set_child (item, box);
 }
 
 static void
 bind_item_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *item)
+              GtkListItem              *item,
+              SupaTableSidebar         *self)
 {
   SupaTableInfo *table = gtk_list_item_get_item (item);
   GtkWidget *box = gtk_list_item_get_child (item);
   GtkWidget *image = gtk_widget_get_first_child (box);
   GtkWidget *label = gtk_widget_get_next_sibling (image);
+  GtkWidget *count = gtk_widget_get_next_sibling (label);
   gboolean view = table_is_view (table);
   const char *comment = supa_table_info_get_comment (table);
   g_autofree char *tooltip = NULL;
@@ -172,6 +224,23 @@ bind_item_cb (GtkSignalListItemFactory *factory,
   gtk_accessible_update_property (GTK_ACCESSIBLE (image),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, view ? _("View") : _("Table"),
                                   -1);
+
+  g_hash_table_replace (self->count_labels, g_strdup (supa_table_info_get_name (table)), count);
+  show_estimate (self, count, supa_table_info_get_name (table));
+}
+
+static void
+unbind_item_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                SupaTableSidebar         *self)
+{
+  SupaTableInfo *table = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *count = gtk_widget_get_last_child (box);
+  const char *name = supa_table_info_get_name (table);
+
+  if (g_hash_table_lookup (self->count_labels, name) == count)
+    g_hash_table_remove (self->count_labels, name);
 }
 
 static void
@@ -186,6 +255,8 @@ supa_table_sidebar_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->filter);
   g_clear_object (&self->schema_names);
+  g_clear_pointer (&self->estimates, g_hash_table_unref);
+  g_clear_pointer (&self->count_labels, g_hash_table_unref);
   self->filter_model = NULL;
   g_clear_pointer (&self->search, g_free);
 
@@ -298,8 +369,11 @@ supa_table_sidebar_init (SupaTableSidebar *self)
   g_signal_connect_swapped (self->filter_model, "items-changed", G_CALLBACK (update_page), self);
 
   factory = gtk_signal_list_item_factory_new ();
+  self->estimates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->count_labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_signal_connect (factory, "setup", G_CALLBACK (setup_item_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_item_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_item_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_item_cb), self);
 
   self->list_view = GTK_LIST_VIEW (gtk_list_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)),
                                                       g_object_ref (factory)));
@@ -367,6 +441,7 @@ supa_table_sidebar_set_tables (SupaTableSidebar *self,
   g_return_if_fail (!tables || G_IS_LIST_MODEL (tables));
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->functions_button), tables != NULL);
+  g_hash_table_remove_all (self->estimates);
   self->selecting = TRUE;
   gtk_filter_list_model_set_model (self->filter_model, tables);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
@@ -554,4 +629,43 @@ supa_table_sidebar_get_schema_note (SupaTableSidebar *self)
   g_return_val_if_fail (SUPA_IS_TABLE_SIDEBAR (self), NULL);
 
   return gtk_widget_get_visible (GTK_WIDGET (self->schema_note)) ? gtk_label_get_label (self->schema_note) : NULL;
+}
+
+/* Shows @rows (−1: unknown) beside @name in the list. */
+void
+supa_table_sidebar_set_row_estimate (SupaTableSidebar *self,
+                                     const char       *name,
+                                     gint64            rows)
+{
+  GtkWidget *count;
+
+  g_return_if_fail (SUPA_IS_TABLE_SIDEBAR (self));
+  g_return_if_fail (name != NULL);
+
+  if (rows < 0)
+    g_hash_table_remove (self->estimates, name);
+  else
+    {
+      gint64 *slot = g_new (gint64, 1);
+
+      *slot = rows;
+      g_hash_table_replace (self->estimates, g_strdup (name), slot);
+    }
+
+  count = g_hash_table_lookup (self->count_labels, name);
+  if (count != NULL)
+    show_estimate (self, count, name);
+}
+
+/* The row count shown beside @name, or −1. */
+gint64
+supa_table_sidebar_get_row_estimate (SupaTableSidebar *self,
+                                     const char       *name)
+{
+  gint64 *rows;
+
+  g_return_val_if_fail (SUPA_IS_TABLE_SIDEBAR (self), -1);
+
+  rows = g_hash_table_lookup (self->estimates, name);
+  return rows != NULL ? *rows : -1;
 }

@@ -60,4 +60,12 @@ void           supa_table_sidebar_set_schema_note    (SupaTableSidebar *self,
                                                       const char       *details);
 const char    *supa_table_sidebar_get_schema_note    (SupaTableSidebar *self);
 
+/* The row count shown (dimmed, "1.2M") beside a relation; −1 hides it. The
+ * counts are forgotten when the tables are set again. */
+void           supa_table_sidebar_set_row_estimate   (SupaTableSidebar *self,
+                                                      const char       *name,
+                                                      gint64            rows);
+gint64         supa_table_sidebar_get_row_estimate   (SupaTableSidebar *self,
+                                                      const char       *name);
+
 G_END_DECLS

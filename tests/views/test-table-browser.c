@@ -252,6 +252,63 @@ test_sidebar (Fixture       *f,
   g_assert_cmpstr (supa_table_browser_get_page (f->browser), ==, "overview");
 }
 
+/* The row count label beside @name in the sidebar's list, or NULL. */
+static GtkWidget *
+find_estimate_label (GtkWidget  *root,
+                     const char *name)
+{
+  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_widget_get_name (root), "row-estimate") == 0)
+    {
+      GtkWidget *title = gtk_widget_get_prev_sibling (root);
+
+      return GTK_IS_LABEL (title) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (title)), name) == 0 ? root : NULL;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_estimate_label (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Every relation gets its row count beside its name; the open table's is
+ * kept in step with the grid, and a filter does not change it. */
+static void
+test_sidebar_estimates (Fixture       *f,
+                        gconstpointer  data)
+{
+  SupaTableSidebar *sidebar = supa_table_browser_get_sidebar (f->browser);
+  gint64 cities = sql_count ("SELECT count(*) FROM public.cities");
+  gint64 countries = sql_count ("SELECT count(*) FROM public.countries");
+  gint64 europe = sql_count ("SELECT count(*) FROM public.countries WHERE continent = 'Europe'");
+  g_autofree char *cities_text = g_strdup_printf ("%" G_GINT64_FORMAT, cities);
+  GtkWidget *label = NULL;
+
+  views_test_wait_until (supa_table_sidebar_get_row_estimate (sidebar, "cities") >= 0 &&
+                         supa_table_sidebar_get_row_estimate (sidebar, "countries") >= 0 &&
+                         supa_table_sidebar_get_row_estimate (sidebar, "city_stats") >= 0);
+  g_assert_cmpint (supa_table_sidebar_get_row_estimate (sidebar, "cities"), ==, cities);
+  g_assert_cmpint (supa_table_sidebar_get_row_estimate (sidebar, "countries"), ==, countries);
+
+  /* The number is on screen, in the row of its table. */
+  views_test_spin (100);
+  label = find_estimate_label (GTK_WIDGET (sidebar), "cities");
+  g_assert_nonnull (label);
+  g_assert_true (gtk_widget_get_visible (label));
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==, cities_text);
+
+  /* A filtered grid shows fewer rows; the table still has them all. */
+  open_table (f, "countries");
+  wait_loaded (f);
+  g_assert_true (supa_table_browser_set_filter (f->browser, "continent", "eq", "Europe", NULL));
+  wait_loaded (f);
+  g_assert_cmpint (supa_row_model_get_count (supa_table_browser_get_row_model (f->browser)), ==, europe);
+  g_assert_cmpint (supa_table_sidebar_get_row_estimate (sidebar, "countries"), ==, countries);
+}
+
 static void
 test_rows_and_count (Fixture       *f,
                      gconstpointer  data)
@@ -2028,6 +2085,7 @@ main (int   argc,
   g_test_add_func ("/table-browser/anon-key", test_anon_key);
   g_test_add_func ("/table-browser/schemas-fallback", test_schemas_fallback);
   ADD ("/table-browser/sidebar", test_sidebar, NULL);
+  ADD ("/table-browser/sidebar-estimates", test_sidebar_estimates, NULL);
   ADD ("/table-browser/rows-and-count", test_rows_and_count, NULL);
   ADD ("/table-browser/null-cells", test_null_cells, NULL);
   ADD ("/table-browser/timestamp-local", test_timestamp_local, NULL);
