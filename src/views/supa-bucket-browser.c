@@ -2159,12 +2159,20 @@ signed_url_cb (GObject      *object,
                                                             "Signed URL copied, valid for %u days", days), days);
       toast (self, text);
     }
-  else
+  else if (seconds >= 3600)
     {
-      guint hours = MAX (seconds / 3600, 1);
+      guint hours = seconds / 3600;
       g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                                             "Signed URL copied, valid for %u hour",
                                                             "Signed URL copied, valid for %u hours", hours), hours);
+      toast (self, text);
+    }
+  else
+    {
+      guint minutes = MAX (seconds / 60, 1);
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "Signed URL copied, valid for %u minute",
+                                                            "Signed URL copied, valid for %u minutes", minutes), minutes);
       toast (self, text);
     }
 }
@@ -2181,24 +2189,123 @@ single_selected_file (SupaBucketBrowser *self)
 }
 
 static void
-copy_signed_url_action (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *parameter)
+copy_signed_url (SupaBucketBrowser *self,
+                 guint              seconds)
 {
-  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
   g_autoptr(SupaObjectInfo) info = single_selected_file (self);
   g_autofree char *path = NULL;
   SignJob *job;
 
-  if (info == NULL || self->storage == NULL)
+  if (info == NULL || self->storage == NULL || seconds == 0)
     return;
 
   path = item_path (self, info);
   job = g_new0 (SignJob, 1);
   job->self = g_object_ref (self);
-  job->seconds = g_variant_get_uint32 (parameter);
+  job->seconds = seconds;
   supa_storage_create_signed_url_async (self->storage, bucket_id (self), path, job->seconds,
                                         NULL, NULL, self->cancellable, signed_url_cb, job);
+}
+
+static void
+copy_signed_url_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  copy_signed_url (SUPA_BUCKET_BROWSER (widget), g_variant_get_uint32 (parameter));
+}
+
+/* Units of the custom expiry, in seconds; a signed URL may last ten years
+ * at most here (Storage takes any positive number of seconds). */
+static const guint expiry_units[] = { 60, 3600, 86400 };
+#define EXPIRY_MAX_SECONDS (10u * 365u * 86400u)
+
+static guint
+custom_expiry_seconds (AdwMessageDialog *dialog)
+{
+  GtkSpinButton *amount = g_object_get_data (G_OBJECT (dialog), "supa-amount");
+  GtkDropDown *unit = g_object_get_data (G_OBJECT (dialog), "supa-unit");
+  guint index = gtk_drop_down_get_selected (unit);
+  guint64 seconds;
+
+  if (index >= G_N_ELEMENTS (expiry_units))
+    return 0;
+  seconds = (guint64) gtk_spin_button_get_value_as_int (amount) * expiry_units[index];
+  return seconds > 0 && seconds <= EXPIRY_MAX_SECONDS ? (guint) seconds : 0;
+}
+
+static void
+custom_expiry_changed_cb (AdwMessageDialog *dialog)
+{
+  adw_message_dialog_set_response_enabled (dialog, "copy", custom_expiry_seconds (dialog) != 0);
+}
+
+static void
+custom_expiry_response_cb (AdwMessageDialog  *dialog,
+                           const char        *response,
+                           SupaBucketBrowser *self)
+{
+  if (g_strcmp0 (response, "copy") == 0)
+    copy_signed_url (self, custom_expiry_seconds (dialog));
+}
+
+static void
+copy_signed_url_custom_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *parameter)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
+  g_autoptr(SupaObjectInfo) info = single_selected_file (self);
+  const char * const units[] = { N_("Minutes"), N_("Hours"), N_("Days"), NULL };
+  g_autoptr(GtkStringList) unit_names = gtk_string_list_new (NULL);
+  AdwMessageDialog *dialog;
+  GtkWidget *box;
+  GtkWidget *amount;
+  GtkWidget *unit;
+  g_autofree char *body = NULL;
+
+  if (info == NULL || self->storage == NULL)
+    return;
+
+  for (guint i = 0; units[i] != NULL; i++)
+    gtk_string_list_append (unit_names, _(units[i]));
+
+  /* Translators: %s is a file name */
+  body = g_strdup_printf (_("Anyone with the link can download “%s” until it expires."),
+                          supa_object_info_get_name (info));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), _("Copy Signed URL"), body));
+  gtk_widget_set_name (GTK_WIDGET (dialog), "signed-url-dialog");
+
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+  amount = gtk_spin_button_new_with_range (1, 3650, 1);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (amount), 2);
+  gtk_widget_set_name (amount, "expiry-amount");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (amount), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Valid for"), -1);
+  unit = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (unit_names)), NULL);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (unit), 2);
+  gtk_widget_set_name (unit, "expiry-unit");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (unit), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Unit"), -1);
+  gtk_box_append (GTK_BOX (box), amount);
+  gtk_box_append (GTK_BOX (box), unit);
+  adw_message_dialog_set_extra_child (dialog, box);
+  g_object_set_data (G_OBJECT (dialog), "supa-amount", amount);
+  g_object_set_data (G_OBJECT (dialog), "supa-unit", unit);
+
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "copy", _("_Copy URL"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "copy", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "copy");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_swapped (amount, "value-changed", G_CALLBACK (custom_expiry_changed_cb), dialog);
+  g_signal_connect_swapped (unit, "notify::selected", G_CALLBACK (custom_expiry_changed_cb), dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (custom_expiry_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (amount);
 }
 
 static void
@@ -4288,6 +4395,7 @@ update_actions (SupaBucketBrowser *self)
     gtk_widget_set_visible (self->operation_cancel, self->op_cancellable != NULL);
   gtk_widget_action_set_enabled (widget, "storage.download", open && items->len > 0 && self->queue != NULL);
   gtk_widget_action_set_enabled (widget, "storage.copy-signed-url", open && one_file);
+  gtk_widget_action_set_enabled (widget, "storage.copy-signed-url-custom", open && one_file);
   gtk_widget_action_set_enabled (widget, "storage.copy-public-url",
                                  open && one_file && supa_bucket_get_public (self->bucket));
   gtk_widget_action_set_enabled (widget, "storage.context-menu", open && items->len > 0);
@@ -4476,6 +4584,7 @@ supa_bucket_browser_class_init (SupaBucketBrowserClass *klass)
   gtk_widget_class_install_action (widget_class, "storage.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "storage.download", NULL, download_action);
   gtk_widget_class_install_action (widget_class, "storage.copy-signed-url", "u", copy_signed_url_action);
+  gtk_widget_class_install_action (widget_class, "storage.copy-signed-url-custom", NULL, copy_signed_url_custom_action);
   gtk_widget_class_install_action (widget_class, "storage.copy-public-url", NULL, copy_public_url_action);
   gtk_widget_class_install_action (widget_class, "storage.new-bucket", NULL, new_bucket_action);
   gtk_widget_class_install_action (widget_class, "storage.edit-bucket", NULL, edit_bucket_action);

@@ -560,6 +560,53 @@ clipboard_read_cb (GObject      *object,
     *out = g_strdup ("");
 }
 
+/* The URL that replaces what was on the clipboard once the server signed
+ * it. */
+static char *
+wait_clipboard_url (GdkClipboard *clipboard)
+{
+  for (guint attempt = 0; attempt < 100; attempt++)
+    {
+      g_autofree char *text = NULL;
+
+      gdk_clipboard_read_text_async (clipboard, NULL, clipboard_read_cb, &text);
+      views_test_wait_until (text != NULL);
+      if (g_str_has_prefix (text, server->url))
+        return g_steal_pointer (&text);
+      views_test_spin (100);
+    }
+  g_error ("no signed URL reached the clipboard");
+  return NULL;
+}
+
+/* exp − iat of the signed URL's token, in seconds. */
+static gint64
+signed_url_lifetime (const char *url)
+{
+  const char *token = strstr (url, "token=");
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GString) payload = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree guchar *decoded = NULL;
+  JsonObject *claims;
+  gsize len = 0;
+
+  g_assert_nonnull (token);
+  parts = g_strsplit (token + strlen ("token="), ".", -1);
+  g_assert_cmpuint (g_strv_length (parts), ==, 3);
+  payload = g_string_new (parts[1]);
+  g_string_replace (payload, "-", "+", 0);
+  g_string_replace (payload, "_", "/", 0);
+  while (payload->len % 4 != 0)
+    g_string_append_c (payload, '=');
+  decoded = g_base64_decode (payload->str, &len);
+  json_parser_load_from_data (parser, (const char *) decoded, (gssize) len, &error);
+  g_assert_no_error (error);
+  claims = json_node_get_object (json_parser_get_root (parser));
+  return json_object_get_int_member (claims, "exp") - json_object_get_int_member (claims, "iat");
+}
+
 static void
 test_signed_url (Fixture       *f,
                  gconstpointer  data)
@@ -576,19 +623,8 @@ test_signed_url (Fixture       *f,
   g_assert_cmpuint (supa_bucket_browser_select_names (f->browser, names), ==, 1);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "storage.copy-signed-url", "u", 3600));
-  /* The URL replaces what was on the clipboard once the server signed it. */
-  for (guint attempt = 0; url == NULL; attempt++)
-    {
-      g_autofree char *text = NULL;
-
-      g_assert_cmpuint (attempt, <, 100);
-      gdk_clipboard_read_text_async (clipboard, NULL, clipboard_read_cb, &text);
-      views_test_wait_until (text != NULL);
-      if (g_str_has_prefix (text, server->url))
-        url = g_steal_pointer (&text);
-      else
-        views_test_spin (100);
-    }
+  url = wait_clipboard_url (clipboard);
+  g_assert_cmpint (signed_url_lifetime (url), ==, 3600);
 
   g_assert_nonnull (strstr (url, "token="));
   /* Anyone with the URL can read the private object, without a key. */
@@ -596,6 +632,52 @@ test_signed_url (Fixture       *f,
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_cmpstr (supa_test_response_text (response), ==,
                    "Revenue grew 11% from Q1 to Q2.\nWidgets remain the volume leader.\n");
+}
+
+/* "Custom…" asks for a lifetime in minutes, hours or days. */
+static void
+test_signed_url_custom (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *names[] = { "summary.txt", NULL };
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (f->browser));
+  g_autofree char *url = NULL;
+  g_autoptr(SupaTestResponse) response = NULL;
+  GtkWindow *dialog = NULL;
+  GtkSpinButton *amount;
+  GtkDropDown *unit;
+
+  gdk_clipboard_set_text (clipboard, "nothing yet");
+  open_bucket (f, "documents");
+  supa_bucket_browser_open_folder (f->browser, "reports");
+  wait_folder (f);
+  g_assert_cmpuint (supa_bucket_browser_select_names (f->browser, names), ==, 1);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "storage.copy-signed-url-custom", NULL));
+  views_test_wait_until ((dialog = views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL)) != NULL);
+  amount = GTK_SPIN_BUTTON (views_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_SPIN_BUTTON, "expiry-amount"));
+  unit = GTK_DROP_DOWN (views_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_DROP_DOWN, "expiry-unit"));
+  g_assert_nonnull (amount);
+  g_assert_nonnull (unit);
+
+  /* 90 minutes. */
+  gtk_spin_button_set_value (amount, 90);
+  gtk_drop_down_set_selected (unit, 0);
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "copy"));
+  /* Past ten years the URL is refused before anything is sent. */
+  gtk_spin_button_set_value (amount, 3650);
+  gtk_drop_down_set_selected (unit, 2);
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "copy"));
+  gtk_spin_button_set_value (amount, 3651);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (amount), ==, 3650);
+  gtk_spin_button_set_value (amount, 90);
+  gtk_drop_down_set_selected (unit, 0);
+
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "copy");
+  url = wait_clipboard_url (clipboard);
+  g_assert_cmpint (signed_url_lifetime (url), ==, 90 * 60);
+  response = supa_test_request (server, "GET", url + strlen (server->url), NULL, NULL, NULL, 0);
+  g_assert_cmpuint (response->status, ==, 200);
 }
 
 static gboolean
@@ -1086,6 +1168,7 @@ test_context_menu (Fixture       *f,
   g_assert_true (has_string (actions, "storage.rename"));
   g_assert_true (has_string (actions, "storage.copy-signed-url(3600)"));
   g_assert_true (has_string (actions, "storage.copy-signed-url(604800)"));
+  g_assert_true (has_string (actions, "storage.copy-signed-url-custom"));
   g_assert_true (has_string (actions, "storage.copy-public-url"));
   g_assert_true (has_string (actions, "storage.delete"));
 
@@ -1906,6 +1989,7 @@ main (int   argc,
   ADD ("/bucket-browser/preflight-refused", test_preflight_refused);
   ADD ("/bucket-browser/rename-delete-folder", test_rename_delete_folder);
   ADD ("/bucket-browser/signed-url", test_signed_url);
+  ADD ("/bucket-browser/signed-url-custom", test_signed_url_custom);
   ADD ("/bucket-browser/bucket-crud", test_bucket_crud);
   ADD ("/bucket-browser/conflict-keep-both", test_conflict_keep_both);
   ADD ("/bucket-browser/conflict-nested", test_conflict_nested);
