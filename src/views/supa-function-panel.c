@@ -234,8 +234,9 @@ editor_changed_cb (SupaFunctionPanel *self)
     {
       Param *param = &g_array_index (self->params, Param, i);
       g_autofree char *problem = NULL;
-      g_autoptr(JsonNode) node = param_value (param, &problem);
+      JsonNode *node = param_value (param, &problem);
 
+      g_clear_pointer (&node, json_node_unref);
       if (problem != NULL)
         {
           gtk_widget_add_css_class (param->row, "error");

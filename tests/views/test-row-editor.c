@@ -203,8 +203,6 @@ static void
 test_search_beyond_limit (Fixture       *f,
                           gconstpointer  data)
 {
-  g_autofree char *expected = NULL;
-  g_autofree char *inserted = NULL;
   g_autoptr(JsonObject) values = NULL;
   g_autofree char *site_id = NULL;
 

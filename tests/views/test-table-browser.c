@@ -374,8 +374,6 @@ static void
 test_timestamp_local (Fixture       *f,
                       gconstpointer  data)
 {
-  g_autofree char *ignored = supa_test_server_sql (server,
-    "UPDATE public.countries SET created_at = '2024-05-01 10:11:12+00' WHERE id = 1");
   SupaRowModel *model = NULL;
   g_autoptr(SupaRow) row = NULL;
   g_autofree char *tooltip = NULL;
@@ -386,6 +384,8 @@ test_timestamp_local (Fixture       *f,
   GtkWidget *editor;
   SupaCell *cell;
 
+  g_free (supa_test_server_sql (server,
+    "UPDATE public.countries SET created_at = '2024-05-01 10:11:12+00' WHERE id = 1"));
   model = open_table (f, "countries");
   g_assert_true (supa_table_browser_set_filter (f->browser, "id", "eq", "1", NULL));
   wait_loaded (f);
@@ -1044,16 +1044,18 @@ static void
 test_duplicate (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autofree char *setup = supa_test_server_sql (server,
-    "INSERT INTO public.products (name, price, tags, attributes, in_stock, description) "
-    "VALUES ('Dup lamp', 19.90, '{light,desk}', '{\"watts\": 40}', false, NULL)");
-  SupaRowModel *model = open_table (f, "products");
+  SupaRowModel *model;
   g_autoptr(SupaTestResponse) response = NULL;
   g_autoptr(JsonObject) values = NULL;
   g_autofree char *cleanup = NULL;
   SupaRowEditor *editor;
   JsonArray *rows;
   JsonObject *a, *b;
+
+  g_free (supa_test_server_sql (server,
+    "INSERT INTO public.products (name, price, tags, attributes, in_stock, description) "
+    "VALUES ('Dup lamp', 19.90, '{light,desk}', '{\"watts\": 40}', false, NULL)"));
+  model = open_table (f, "products");
 
   g_assert_true (supa_table_browser_set_filter (f->browser, "name", "eq", "Dup lamp", NULL));
   wait_loaded (f);
