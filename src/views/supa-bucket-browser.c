@@ -610,6 +610,10 @@ add_crumb (SupaBucketBrowser *self,
   /* A narrow window shortens the names ("docum…") rather than cutting
    * the path bar off mid-letter. */
   gtk_label_set_ellipsize (GTK_LABEL (text), PANGO_ELLIPSIZE_END);
+  /* The folder you are in keeps up to 16 characters of its name; the
+   * crumbs above it give way first. */
+  if (last)
+    gtk_label_set_width_chars (GTK_LABEL (text), (int) MIN (g_utf8_strlen (label, -1), 16));
   gtk_button_set_child (GTK_BUTTON (button), text);
   gtk_widget_add_css_class (button, "flat");
   if (last)

@@ -1910,6 +1910,7 @@ label_ellipsized (GtkWidget  *root,
 }
 
 /* What the 1100 px window shows: bucket names and limits in full, the
+ * current folder's name in full in the path bar, the
  * file actions disabled without a bucket, the folder's four columns
  * inside the view with and without the preview pane, which opens for a
  * selected file only. */
@@ -1945,6 +1946,21 @@ test_layout (Fixture       *f,
       g_assert_false (gtk_widget_is_sensitive (button));
     }
   g_assert_false (gtk_widget_is_sensitive (find_menu_button (browser, "edit-copy-symbolic")));
+
+  /* The folder you are in is named in full in the path bar, also with
+   * the width the main window's section sidebar leaves at 1100 px. */
+  open_bucket (f, "documents");
+  gtk_widget_set_visible (GTK_WIDGET (f->window), FALSE);
+  gtk_window_set_default_size (f->window, 810, 700);
+  gtk_window_present (f->window);
+  views_test_wait_until (gtk_widget_get_mapped (GTK_WIDGET (f->window)));
+  views_test_spin (200);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->window)), <=, 820);
+  g_assert_false (label_ellipsized (supa_bucket_browser_get_path_bar (f->browser), "documents"));
+  gtk_widget_set_visible (GTK_WIDGET (f->window), FALSE);
+  gtk_window_set_default_size (f->window, 1100, 700);
+  gtk_window_present (f->window);
+  views_test_wait_until (gtk_widget_get_mapped (GTK_WIDGET (f->window)));
 
   open_bucket (f, "avatars");
   views_test_spin (100);
