@@ -1754,6 +1754,26 @@ create_folder_func (SupaBucketBrowser  *self,
   return supa_bucket_browser_create_folder (self, name, error);
 }
 
+/* Ctrl+F: the search field, its text selected to type over. */
+static void
+find_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  SupaBucketBrowser *self = SUPA_BUCKET_BROWSER (widget);
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  gtk_editable_select_region (GTK_EDITABLE (self->search_entry), 0, -1);
+}
+
+/* Escape in the search field: clear it and go back to the list. */
+static void
+search_stopped_cb (SupaBucketBrowser *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
+}
+
 static void
 new_folder_action (GtkWidget  *widget,
                    const char *action_name,
@@ -4560,6 +4580,7 @@ supa_bucket_browser_class_init (SupaBucketBrowserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, bucket_list);
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, path_bar);
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, search_entry);
+  gtk_widget_class_bind_template_callback (widget_class, search_stopped_cb);
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, transfer_list);
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, content_stack);
   gtk_widget_class_bind_template_child (widget_class, SupaBucketBrowser, loading_spinner);
@@ -4582,6 +4603,7 @@ supa_bucket_browser_class_init (SupaBucketBrowserClass *klass)
   gtk_widget_class_install_action (widget_class, "storage.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "storage.upload", NULL, upload_action);
   gtk_widget_class_install_action (widget_class, "storage.new-folder", NULL, new_folder_action);
+  gtk_widget_class_install_action (widget_class, "storage.find", NULL, find_action);
   gtk_widget_class_install_action (widget_class, "storage.go-up", NULL, go_up_action);
   gtk_widget_class_install_action (widget_class, "storage.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "storage.rename", NULL, rename_action);

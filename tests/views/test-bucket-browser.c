@@ -352,6 +352,42 @@ test_navigate (Fixture       *f,
   g_assert_true (folder_has (f, "README.md"));
 }
 
+/* Ctrl+F goes to the search field, Escape clears it and goes back to the
+ * list; Ctrl+Shift+N asks for a new folder's name. */
+static void
+test_keyboard_search (Fixture       *f,
+                      gconstpointer  data)
+{
+  GtkColumnView *view = supa_bucket_browser_get_column_view (f->browser);
+  GtkWidget *search = views_test_find_widget (GTK_WIDGET (f->browser), GTK_TYPE_SEARCH_ENTRY, NULL);
+  g_autofree char *names = NULL;
+  GtkWidget *focus;
+  GtkWindow *dialog;
+
+  open_bucket (f, "documents");
+  gtk_widget_grab_focus (GTK_WIDGET (view));
+
+  press_shortcut (f, "<Control>f");
+  focus = gtk_root_get_focus (GTK_ROOT (f->window));
+  g_assert_nonnull (focus);
+  g_assert_true (focus == search || gtk_widget_is_ancestor (focus, search));
+
+  gtk_editable_set_text (GTK_EDITABLE (search), "read");
+  views_test_wait_until (folder_has (f, "README.md") && !folder_has (f, "reports/"));
+
+  g_signal_emit_by_name (search, "stop-search");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (search)), ==, "");
+  focus = gtk_root_get_focus (GTK_ROOT (f->window));
+  g_assert_true (focus == GTK_WIDGET (view) || gtk_widget_is_ancestor (focus, GTK_WIDGET (view)));
+  views_test_wait_until (folder_has (f, "reports/"));
+  names = folder_names (f);
+  g_assert_nonnull (strstr (names, "README.md"));
+
+  press_shortcut (f, "<Control><Shift>n");
+  views_test_wait_until ((dialog = views_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL)) != NULL);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+}
+
 static void
 test_create_folder (Fixture       *f,
                     gconstpointer  data)
@@ -2006,6 +2042,7 @@ main (int   argc,
   ADD ("/bucket-browser/rename-delete-folder", test_rename_delete_folder);
   ADD ("/bucket-browser/signed-url", test_signed_url);
   ADD ("/bucket-browser/signed-url-custom", test_signed_url_custom);
+  ADD ("/bucket-browser/keyboard-search", test_keyboard_search);
   ADD ("/bucket-browser/bucket-crud", test_bucket_crud);
   ADD ("/bucket-browser/conflict-keep-both", test_conflict_keep_both);
   ADD ("/bucket-browser/conflict-nested", test_conflict_nested);
