@@ -243,3 +243,20 @@ app_bench_view_take_frame_gap (AppBenchView *view)
   view->max_frame_gap = 0;
   return gap;
 }
+
+gboolean
+app_bench_view_check_frame (AppBenchView *view,
+                            Bench        *bench,
+                            const char   *view_name,
+                            const char   *what)
+{
+  const AppBenchFrame *frame = app_bench_view_last_frame (view);
+
+  if (frame->n_wrong > 0)
+    {
+      bench_miss (bench, "%s: the %s showed wrong rows (rows %u…%u, %u visible, %u wrong)",
+                  what, view_name, frame->top, frame->bottom, frame->n_visible, frame->n_wrong);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -15,6 +15,8 @@
 
 #include <gtk/gtk.h>
 
+#include "bench-common.h"
+
 G_BEGIN_DECLS
 
 /* Whether @widget is the key cell of a row (one per row, e.g. the id
@@ -51,6 +53,12 @@ void           app_bench_view_free       (AppBenchView          *view);
 GtkAdjustment *app_bench_view_get_vadjustment (AppBenchView     *view);
 /* The last painted frame. */
 const AppBenchFrame *app_bench_view_last_frame (AppBenchView    *view);
+/* Whether the last painted frame showed only right rows; when not, @bench
+ * misses with "@what: the @view_name showed wrong rows (…)". */
+gboolean       app_bench_view_check_frame (AppBenchView         *view,
+                                           Bench                *bench,
+                                           const char           *view_name,
+                                           const char           *what);
 /* Waits for a frame painted after @since (monotonic µs) in which rows are
  * visible, all of them loaded, and (when @want_top is not G_MAXUINT) the
  * top row is within @tolerance of @want_top. The frame's time, or -1

@@ -315,22 +315,6 @@ is_mapped (gpointer data)
   return gtk_widget_get_mapped (data);
 }
 
-static gboolean
-check_frame (Bench        *bench,
-             AppBenchView *view,
-             const char   *what)
-{
-  const AppBenchFrame *frame = app_bench_view_last_frame (view);
-
-  if (frame->n_wrong > 0)
-    {
-      bench_miss (bench, "%s: the folder view showed wrong rows (rows %u…%u, %u visible, %u wrong)",
-                  what, frame->top, frame->bottom, frame->n_visible, frame->n_wrong);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -437,7 +421,7 @@ main (int   argc,
       shown = app_bench_view_last_frame (view)->time;
     }
   list_s = (shown - t0) / 1e6;
-  if (!check_frame (bench, view, "listing"))
+  if (!app_bench_view_check_frame (view, bench, "folder view", "listing"))
     goto out;
   items = G_LIST_MODEL (gtk_column_view_get_model (supa_bucket_browser_get_column_view (browser)));
   n_items = g_list_model_get_n_items (items);
@@ -459,14 +443,16 @@ main (int   argc,
   while (gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj) < gtk_adjustment_get_upper (adj) - 1)
     {
       scroll_timed (&phases, adj, gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj));
-      if (!app_bench_view_wait_frames (view, 1, WAIT_S) || !check_frame (bench, view, "scrolling down"))
+      if (!app_bench_view_wait_frames (view, 1, WAIT_S) ||
+          !app_bench_view_check_frame (view, bench, "folder view", "scrolling down"))
         goto out;
       n_steps++;
     }
   for (guint i = 0; i < 2000 && gtk_adjustment_get_value (adj) > 0; i++)
     {
       scroll_timed (&phases, adj, gtk_adjustment_get_value (adj) - gtk_adjustment_get_page_size (adj) / 5);
-      if (!app_bench_view_wait_frames (view, 1, WAIT_S) || !check_frame (bench, view, "scrolling up"))
+      if (!app_bench_view_wait_frames (view, 1, WAIT_S) ||
+          !app_bench_view_check_frame (view, bench, "folder view", "scrolling up"))
         goto out;
       n_steps++;
       if (app_bench_view_last_frame (view)->top + 2000 < N_OBJECTS - app_bench_view_last_frame (view)->n_visible)
@@ -500,7 +486,7 @@ main (int   argc,
                       app_bench_view_top_for (view, n_items));
           goto out;
         }
-      if (!check_frame (bench, view, "jump"))
+      if (!app_bench_view_check_frame (view, bench, "folder view", "jump"))
         goto out;
       s = (shown - t1) / 1e6;
       g_array_append_val (jumps, s);

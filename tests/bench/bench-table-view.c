@@ -134,23 +134,6 @@ is_mapped (gpointer data)
   return gtk_widget_get_mapped (data);
 }
 
-/* Shows what the last frame held, and checks it. */
-static gboolean
-check_frame (Bench        *bench,
-             AppBenchView *view,
-             const char   *what)
-{
-  const AppBenchFrame *frame = app_bench_view_last_frame (view);
-
-  if (frame->n_wrong > 0)
-    {
-      bench_miss (bench, "%s: the grid showed wrong rows (rows %u…%u, %u visible, %u not their id)",
-                  what, frame->top, frame->bottom, frame->n_visible, frame->n_wrong);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Waits until the rows for the adjustment's current position are shown;
  * seconds since @t0 (monotonic µs), or -1 (reported). */
 static double
@@ -173,7 +156,7 @@ wait_shown (Bench        *bench,
                   frame->value, frame->upper, frame->page);
       return -1;
     }
-  if (!check_frame (bench, view, what))
+  if (!app_bench_view_check_frame (view, bench, "grid", what))
     return -1;
   return (shown - t0) / 1e6;
 }
@@ -280,7 +263,7 @@ main (int   argc,
         bench_miss (bench, "open: the first rows were not shown within %.0f s", WAIT_S);
         goto out;
       }
-    if (!check_frame (bench, view, "open"))
+    if (!app_bench_view_check_frame (view, bench, "grid", "open"))
       goto out;
     open_s = (shown - t0) / 1e6;
   }
