@@ -25,7 +25,6 @@
 #define DEFAULT_RETRY_ATTEMPTS 5
 #define DEFAULT_RETRY_BASE_MS  500
 #define DEFAULT_RETRY_MAX_MS   30000
-#define RETRY_TICK_MS          50
 
 /* ------------------------------------------------------------- JSON helpers */
 
@@ -678,13 +677,27 @@ normalize_or_fail (GTask       *task,
 }
 
 static gboolean
-bucket_id_or_fail (GTask      *task,
-                   const char *bucket)
+bucket_id_check (const char  *bucket,
+                 GError     **error)
 {
   if (bucket == NULL || *bucket == '\0' || strchr (bucket, '/') != NULL)
     {
-      g_task_return_new_error (task, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
-                               "%s", _("A bucket name is needed and cannot contain “/”."));
+      g_set_error_literal (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
+                           _("A bucket name is needed and cannot contain “/”."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+bucket_id_or_fail (GTask      *task,
+                   const char *bucket)
+{
+  GError *error = NULL;
+
+  if (!bucket_id_check (bucket, &error))
+    {
+      g_task_return_error (task, error);
       return FALSE;
     }
   return TRUE;
@@ -729,7 +742,6 @@ typedef struct
   JsonNode *body;
   gboolean  upsert;
   guint     attempt;        /* attempts made so far */
-  gint64    resume_at;      /* monotonic µs of the next attempt */
   GSource  *timer;
 } RetryData;
 
@@ -749,24 +761,18 @@ retry_data_free (RetryData *data)
 
 static void retry_send (GTask *task);
 
-/* Ticks instead of one long timeout so a cancel during a 30 s pause is
- * answered at once. */
+/* The pause is over, or the task was cancelled during it (the timer has
+ * the cancellable as a child source, so a cancel during a 30 s pause is
+ * answered at once). */
 static gboolean
-retry_tick_cb (gpointer user_data)
+retry_timer_cb (gpointer user_data)
 {
   GTask *task = user_data;
   RetryData *data = g_task_get_task_data (task);
 
-  if (g_task_return_error_if_cancelled (task))
-    {
-      g_clear_pointer (&data->timer, g_source_unref);
-      return G_SOURCE_REMOVE;
-    }
-  if (g_get_monotonic_time () < data->resume_at)
-    return G_SOURCE_CONTINUE;
-
   g_clear_pointer (&data->timer, g_source_unref);
-  retry_send (g_object_ref (task));
+  if (!g_task_return_error_if_cancelled (task))
+    retry_send (g_object_ref (task));
   return G_SOURCE_REMOVE;
 }
 
@@ -799,10 +805,17 @@ retry_sent_cb (GObject      *source,
   g_signal_emit (self, signals[SIGNAL_RETRYING], 0, delay_ms, error->message);
   g_debug ("Retrying %s %s in %u ms (attempt %u of %u): %s", data->method, data->route,
            delay_ms, data->attempt + 1, self->retry_attempts, error->message);
-  data->resume_at = g_get_monotonic_time () + (gint64) delay_ms * 1000;
-  data->timer = g_timeout_source_new (MIN (delay_ms, RETRY_TICK_MS));
+  data->timer = g_timeout_source_new (delay_ms);
   g_source_set_static_name (data->timer, "[supadesk] storage retry");
-  g_source_set_callback (data->timer, retry_tick_cb, g_object_ref (task), g_object_unref);
+  if (g_task_get_cancellable (task) != NULL)
+    {
+      g_autoptr(GSource) cancelled = g_cancellable_source_new (g_task_get_cancellable (task));
+
+      /* Its callback is never called: being ready dispatches the parent. */
+      g_source_set_dummy_callback (cancelled);
+      g_source_add_child_source (data->timer, cancelled);
+    }
+  g_source_set_callback (data->timer, retry_timer_cb, g_object_ref (task), g_object_unref);
   g_source_attach (data->timer, g_task_get_context (task));
 }
 
@@ -2381,13 +2394,9 @@ transfer_body (const char  *bucket,
   g_autofree char *from = NULL;
   g_autofree char *to = NULL;
 
-  if (bucket == NULL || *bucket == '\0' || strchr (bucket, '/') != NULL ||
-      (to_bucket != NULL && (*to_bucket == '\0' || strchr (to_bucket, '/') != NULL)))
-    {
-      g_set_error_literal (error, SUPA_ERROR, SUPA_ERROR_INVALID_INPUT,
-                           _("A bucket name is needed and cannot contain “/”."));
-      return NULL;
-    }
+  if (!bucket_id_check (bucket, error) ||
+      (to_bucket != NULL && !bucket_id_check (to_bucket, error)))
+    return NULL;
   from = supa_storage_path_normalize (from_path, FALSE, error);
   if (from == NULL)
     return NULL;
