@@ -45,6 +45,7 @@ struct _SupaRowEditor
 
   SupaDatabase  *database;
   SupaTableInfo *table;
+  SupaSchema    *schema;        /* the caller's, or NULL: pickers load it */
   GCancellable  *cancellable;
   GPtrArray     *fields;
   char          *error_text;
@@ -188,6 +189,7 @@ supa_row_editor_dispose (GObject *object)
   g_clear_pointer (&self->fields, g_ptr_array_unref);
   g_clear_object (&self->database);
   g_clear_object (&self->table);
+  g_clear_object (&self->schema);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->error_text, g_free);
 
@@ -575,14 +577,25 @@ pick_schema_loaded_cb (GObject      *object,
     pick_load (field);
 }
 
-/* The referenced table's columns, to know which ones hold text. */
+/* The referenced table's columns, to know which ones hold text: from the
+ * schema the caller gave, else loaded once for the field. */
 static void
 pick_load_schema (Field *field)
 {
   SupaRowEditor *self = field->editor_window;
 
-  if (field->pick_schema_cancellable != NULL)
+  if (field->pick_schema_done || field->pick_schema_cancellable != NULL)
     return;
+
+  if (self->schema != NULL)
+    {
+      g_set_object (&field->pick_table,
+                    supa_schema_lookup_table (self->schema, supa_column_info_get_fk_table (field->column)));
+      field->pick_schema_done = TRUE;
+      if (field->pick_search_pending)
+        pick_load (field);
+      return;
+    }
 
   field->pick_schema_cancellable = g_cancellable_new ();
   supa_schema_load_async (supa_database_get_client (self->database),
@@ -1062,4 +1075,21 @@ supa_row_editor_get_error (SupaRowEditor *self)
   g_return_val_if_fail (SUPA_IS_ROW_EDITOR (self), NULL);
 
   return self->error_text;
+}
+
+/**
+ * supa_row_editor_set_schema:
+ * @schema: (nullable): the loaded schema @self's table belongs to
+ *
+ * Lets the foreign-key pickers find the referenced tables' columns there
+ * instead of loading the schema description again.
+ */
+void
+supa_row_editor_set_schema (SupaRowEditor *self,
+                            SupaSchema    *schema)
+{
+  g_return_if_fail (SUPA_IS_ROW_EDITOR (self));
+  g_return_if_fail (schema == NULL || SUPA_IS_SCHEMA (schema));
+
+  g_set_object (&self->schema, schema);
 }

@@ -51,6 +51,9 @@ void       supa_row_editor_set_values (SupaRowEditor *self,
  * "pick-list", "pick-spinner", "pick-status", "pick-placeholder". */
 GtkWidget *supa_row_editor_open_picker (SupaRowEditor *self,
                                         const char    *column);
+/* The loaded schema of the table, for the pickers (else they load it). */
+void       supa_row_editor_set_schema (SupaRowEditor *self,
+                                       SupaSchema    *schema);
 /* Clicks "Insert". */
 void       supa_row_editor_save     (SupaRowEditor *self);
 /* The error shown, or NULL. */

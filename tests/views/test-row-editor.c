@@ -21,6 +21,8 @@ typedef struct
   SupaClient    *client;
   SupaDatabase  *database;
   SupaSchema    *schema;
+  SupaDatabase  *editor_database;  /* the editor's, when not @database */
+  gboolean       give_schema;      /* hand the editor the loaded schema */
   GCancellable  *cancellable;
   SupaRowEditor *editor;
   GtkWidget     *popover;
@@ -59,7 +61,11 @@ open_picker (Fixture    *f,
   table = supa_schema_lookup_table (f->schema, table_name);
   g_assert_nonnull (table);
 
-  f->editor = SUPA_ROW_EDITOR (supa_row_editor_new (f->window, f->database, table, f->cancellable));
+  f->editor = SUPA_ROW_EDITOR (supa_row_editor_new (f->window,
+                                                    f->editor_database != NULL ? f->editor_database : f->database,
+                                                    table, f->cancellable));
+  if (f->give_schema)
+    supa_row_editor_set_schema (f->editor, f->schema);
   g_object_add_weak_pointer (G_OBJECT (f->editor), (gpointer *) &f->editor);
   gtk_window_present (GTK_WINDOW (f->editor));
 
@@ -107,6 +113,7 @@ fixture_teardown (Fixture       *f,
   gtk_window_destroy (f->window);
   views_test_spin (50);
   g_clear_object (&f->schema);
+  g_clear_object (&f->editor_database);
   g_clear_object (&f->database);
   g_clear_object (&f->client);
   g_clear_object (&f->cancellable);
@@ -236,6 +243,42 @@ test_search_beyond_limit (Fixture       *f,
   site_id = supa_test_server_sql (server, "SELECT site_id FROM analytics.page_views WHERE path = '/picker-test'");
   g_assert_cmpstr (site_id, ==, "231");
   g_free (supa_test_server_sql (server, "DELETE FROM analytics.page_views WHERE path = '/picker-test'"));
+}
+
+/* The browser hands the editor its loaded schema: the picker finds the
+ * referenced table's text columns there instead of loading the schema
+ * description again, which an anon key may not read at all. */
+static void
+test_search_given_schema (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(SupaClient) anon = supa_client_new (server->url, server->anon_key, NULL);
+
+  f->editor_database = supa_database_new (anon);
+  f->give_schema = TRUE;
+  open_picker (f, "analytics", "page_views", "site_id");
+  views_test_wait_until (count_rows (f) == 200 && !loading (f));
+
+  gtk_editable_set_text (GTK_EDITABLE (f->search), "LightHouse");
+  views_test_wait_until (count_rows (f) == 1 && !loading (f));
+  g_assert_cmpstr (row_value (f, 0), ==, "231");
+}
+
+/* Without it, an anon key cannot describe the table: the search compares
+ * the key only, and the name finds nothing. */
+static void
+test_search_anon_without_schema (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(SupaClient) anon = supa_client_new (server->url, server->anon_key, NULL);
+
+  f->editor_database = supa_database_new (anon);
+  open_picker (f, "analytics", "page_views", "site_id");
+  views_test_wait_until (count_rows (f) == 200 && !loading (f));
+
+  gtk_editable_set_text (GTK_EDITABLE (f->search), "LightHouse");
+  views_test_wait_until (count_rows (f) == 0 && !loading (f));
+  g_assert_true (gtk_widget_get_visible (f->placeholder));
 }
 
 /* More than 200 matches: the first 200 by key, and a hint to refine. */
@@ -386,6 +429,8 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   ADD ("/row-editor/picker/search-beyond-limit", test_search_beyond_limit);
+  ADD ("/row-editor/picker/given-schema", test_search_given_schema);
+  ADD ("/row-editor/picker/anon-without-schema", test_search_anon_without_schema);
   ADD ("/row-editor/picker/limit-hint", test_search_limit_hint);
   ADD ("/row-editor/picker/key", test_search_key);
   ADD ("/row-editor/picker/no-matches", test_search_no_matches);
