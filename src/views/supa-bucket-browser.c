@@ -186,6 +186,93 @@ set_operation_progress (SupaBucketBrowser *self,
     }
 }
 
+/* An operation the Cancel button of the progress bar can stop; the
+ * window's cancellable stops it too. */
+static GCancellable *
+begin_operation (SupaBucketBrowser  *self,
+                 GCancellable      **parent,
+                 gulong             *parent_id)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+  g_set_object (&self->op_cancellable, cancellable);
+  *parent = self->cancellable != NULL ? g_object_ref (self->cancellable) : NULL;
+  *parent_id = *parent != NULL ? g_cancellable_connect (*parent, G_CALLBACK (parent_cancelled_cb),
+                                                        g_object_ref (cancellable), g_object_unref)
+                               : 0;
+  return g_steal_pointer (&cancellable);
+}
+
+/* Ends what begin_operation started: the Cancel button goes away. */
+static void
+end_operation (SupaBucketBrowser  *self,
+               GCancellable      **cancellable,
+               GCancellable      **parent,
+               gulong             *parent_id)
+{
+  if (*parent != NULL && *parent_id != 0)
+    g_cancellable_disconnect (*parent, *parent_id);
+  *parent_id = 0;
+  g_clear_object (parent);
+  if (self->op_cancellable == *cancellable)
+    g_clear_object (&self->op_cancellable);
+  g_clear_object (cancellable);
+  if (self->storage != NULL)
+    update_actions (self);
+}
+
+/* TRUE when the section itself went away (window closed, disconnected):
+ * then there is nobody to report to. */
+static gboolean
+section_gone (SupaBucketBrowser *self,
+              GCancellable      *parent)
+{
+  return self->storage == NULL || parent == NULL || g_cancellable_is_cancelled (parent);
+}
+
+static void
+show_report (SupaBucketBrowser *self,
+             const char        *name,
+             const char        *heading,
+             GPtrArray         *lines,
+             const char        *footer)
+{
+  AdwMessageDialog *dialog;
+  GString *body = g_string_new (NULL);
+
+  for (guint i = 0; i < lines->len && i < 20; i++)
+    {
+      if (i > 0)
+        g_string_append_c (body, '\n');
+      g_string_append (body, g_ptr_array_index (lines, i));
+    }
+  if (lines->len > 20)
+    {
+      g_string_append_c (body, '\n');
+      g_string_append_printf (body, g_dngettext (GETTEXT_PACKAGE, "…and %u more", "…and %u more", lines->len - 20),
+                              lines->len - 20);
+    }
+  if (footer != NULL)
+    {
+      g_string_append (body, "\n\n");
+      g_string_append (body, footer);
+    }
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading, body->str));
+  gtk_widget_set_name (GTK_WIDGET (dialog), name);
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_string_free (body, TRUE);
+}
+
+static char *
+report_line (const char *key,
+             const char *reason)
+{
+  /* Translators: one line of a report: an object key, then why */
+  return g_strdup_printf (_("%s — %s"), key, reason);
+}
+
 static char *
 format_limit (gint64 bytes)
 {
@@ -1796,16 +1883,6 @@ static gboolean transfer_items (SupaBucketBrowser  *self,
                                 const char         *to_folder,
                                 gboolean            rename,
                                 GError            **error);
-static char         *report_line     (const char         *key,
-                                      const char         *reason);
-static void          show_report     (SupaBucketBrowser  *self,
-                                      const char         *name,
-                                      const char         *heading,
-                                      GPtrArray          *lines,
-                                      const char         *footer);
-static GCancellable *begin_operation (SupaBucketBrowser  *self,
-                                      GCancellable      **parent,
-                                      gulong             *parent_id);
 
 gboolean
 supa_bucket_browser_rename (SupaBucketBrowser  *self,
@@ -1902,14 +1979,7 @@ typedef struct
 static void
 delete_job_free (DeleteJob *job)
 {
-  if (job->parent != NULL && job->parent_id != 0)
-    g_cancellable_disconnect (job->parent, job->parent_id);
-  g_clear_object (&job->parent);
-  if (job->self->op_cancellable == job->cancellable)
-    g_clear_object (&job->self->op_cancellable);
-  g_clear_object (&job->cancellable);
-  if (job->self->storage != NULL)
-    update_actions (job->self);
+  end_operation (job->self, &job->cancellable, &job->parent, &job->parent_id);
   g_clear_object (&job->self);
   g_free (job->bucket);
   g_clear_pointer (&job->keys, g_ptr_array_unref);
@@ -1956,7 +2026,7 @@ delete_remove_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   removed = supa_storage_remove_finish (SUPA_STORAGE (object), result, &error);
-  if (self->storage == NULL || job->parent == NULL || g_cancellable_is_cancelled (job->parent))
+  if (section_gone (self, job->parent))
     {
       delete_job_free (job);
       return;
@@ -2033,7 +2103,7 @@ delete_collect_cb (GObject      *object,
     {
       SupaBucketBrowser *self = job->self;
 
-      if (self->storage != NULL && job->parent != NULL && !g_cancellable_is_cancelled (job->parent))
+      if (!section_gone (self, job->parent))
         {
           set_busy (self, FALSE, NULL);
           if (!is_cancelled (error))
@@ -2563,6 +2633,49 @@ enum {
   CHOICE_SKIP,
 };
 
+/* The question for a name taken at the destination, asked the same way by
+ * uploads and by copies and moves; conflict_choice() reads the answer. */
+static AdwMessageDialog *
+conflict_dialog_new (SupaBucketBrowser *self,
+                     const char        *name,
+                     const char        *body)
+{
+  /* Translators: %s is a file name */
+  g_autofree char *heading = g_strdup_printf (_("“%s” Already Exists"), name);
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading, body));
+
+  gtk_widget_set_name (GTK_WIDGET (dialog), "conflict-dialog");
+  adw_message_dialog_set_extra_child (dialog, gtk_check_button_new_with_mnemonic (_("_Apply to all conflicts")));
+  adw_message_dialog_add_responses (dialog,
+                                    "skip", _("_Skip"),
+                                    "keep", _("_Keep Both"),
+                                    "replace", _("_Replace"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "replace", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "keep");
+  adw_message_dialog_set_close_response (dialog, "skip");
+  return dialog;
+}
+
+/* The CHOICE_ of a response; with "Apply to all" ticked it is also
+ * stored in @apply_all for the conflicts still to come. */
+static int
+conflict_choice (AdwMessageDialog *dialog,
+                 const char       *response,
+                 int              *apply_all)
+{
+  GtkWidget *check = adw_message_dialog_get_extra_child (dialog);
+  int choice = CHOICE_SKIP;
+
+  if (g_str_equal (response, "replace"))
+    choice = CHOICE_REPLACE;
+  else if (g_str_equal (response, "keep"))
+    choice = CHOICE_KEEP_BOTH;
+  if (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)))
+    *apply_all = choice;
+  return choice;
+}
+
 static void
 upload_job_free (UploadJob *job)
 {
@@ -2688,36 +2801,15 @@ show_refused (SupaBucketBrowser *self,
               GPtrArray         *refused,
               guint              queued)
 {
-  AdwMessageDialog *dialog;
-  GString *body = g_string_new (NULL);
   g_autofree char *heading = NULL;
+  g_autofree char *footer = NULL;
 
-  for (guint i = 0; i < refused->len && i < 20; i++)
-    {
-      if (i > 0)
-        g_string_append_c (body, '\n');
-      g_string_append (body, g_ptr_array_index (refused, i));
-    }
-  if (refused->len > 20)
-    {
-      g_string_append_c (body, '\n');
-      g_string_append_printf (body, g_dngettext (GETTEXT_PACKAGE, "…and %u more", "…and %u more", refused->len - 20),
-                              refused->len - 20);
-    }
   if (queued > 0)
-    {
-      g_string_append (body, "\n\n");
-      g_string_append_printf (body, g_dngettext (GETTEXT_PACKAGE, "The other file is being uploaded.",
-                                                 "The other %u files are being uploaded.", queued), queued);
-    }
-
+    footer = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "The other file is being uploaded.",
+                                           "The other %u files are being uploaded.", queued), queued);
   heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u File Cannot Be Uploaded",
                                           "%u Files Cannot Be Uploaded", refused->len), refused->len);
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading, body->str));
-  gtk_widget_set_name (GTK_WIDGET (dialog), "refused-dialog");
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  gtk_window_present (GTK_WINDOW (dialog));
-  g_string_free (body, TRUE);
+  show_report (self, "refused-dialog", heading, refused, footer);
 }
 
 static char *
@@ -2753,38 +2845,33 @@ queue_entry (UploadJob  *job,
   job->queued++;
 }
 
+/* Skipping queues nothing. */
 static void
-conflict_response_cb (AdwMessageDialog *dialog,
-                      const char       *response,
-                      UploadJob        *job)
+upload_resolve (UploadJob  *job,
+                ScanEntry  *entry,
+                const char *key,
+                int         choice)
 {
-  GtkWidget *check = adw_message_dialog_get_extra_child (dialog);
-  ScanEntry *entry = g_ptr_array_index (job->entries, job->index);
-  int choice = CHOICE_SKIP;
-
-  if (g_str_equal (response, "replace"))
-    choice = CHOICE_REPLACE;
-  else if (g_str_equal (response, "keep"))
-    choice = CHOICE_KEEP_BOTH;
-
-  if (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)))
-    job->apply_all = choice;
-
   if (choice == CHOICE_REPLACE)
-    {
-      g_autofree char *key = entry_key (job, entry);
-
-      queue_entry (job, entry, key, TRUE);
-    }
+    queue_entry (job, entry, key, TRUE);
   else if (choice == CHOICE_KEEP_BOTH)
     {
-      g_autofree char *key = entry_key (job, entry);
       g_autofree char *kept = keep_both_key (key, job->taken);
 
       g_hash_table_add (job->taken, g_strdup (kept));
       queue_entry (job, entry, kept, FALSE);
     }
+}
 
+static void
+conflict_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      UploadJob        *job)
+{
+  ScanEntry *entry = g_ptr_array_index (job->entries, job->index);
+  g_autofree char *key = entry_key (job, entry);
+
+  upload_resolve (job, entry, key, conflict_choice (dialog, response, &job->apply_all));
   job->index++;
   upload_continue (job);
 }
@@ -2809,48 +2896,26 @@ upload_continue (UploadJob *job)
        * the listings of the folders it goes into. */
       if (entry->file != NULL && g_hash_table_contains (job->taken, key))
         {
-          AdwMessageDialog *dialog;
-          GtkWidget *check;
-          g_autofree char *heading = NULL;
-
-          if (job->apply_all == CHOICE_REPLACE)
-            queue_entry (job, entry, key, TRUE);
-          else if (job->apply_all == CHOICE_KEEP_BOTH)
+          if (job->apply_all < 0)
             {
-              g_autofree char *kept = keep_both_key (key, job->taken);
+              AdwMessageDialog *dialog;
+              g_autofree char *body = NULL;
 
-              g_hash_table_add (job->taken, g_strdup (kept));
-              queue_entry (job, entry, kept, FALSE);
-            }
-          else if (job->apply_all != CHOICE_SKIP)
-            {
-              /* Translators: %s is a file name */
-              heading = g_strdup_printf (_("“%s” Already Exists"), entry->relative);
-              dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading,
-                                                                   _("A file with this name is already in the folder.")));
               if (strchr (entry->relative, '/') != NULL)
                 {
                   g_autofree char *dir = g_path_get_dirname (key);
-                  /* Translators: %s is the folder of a file in the bucket */
-                  g_autofree char *body = g_strdup_printf (_("A file with this name is already in “%s”."), dir);
 
-                  adw_message_dialog_set_body (dialog, body);
+                  /* Translators: %s is the folder of a file in the bucket */
+                  body = g_strdup_printf (_("A file with this name is already in “%s”."), dir);
                 }
-              gtk_widget_set_name (GTK_WIDGET (dialog), "conflict-dialog");
-              check = gtk_check_button_new_with_mnemonic (_("_Apply to all conflicts"));
-              adw_message_dialog_set_extra_child (dialog, check);
-              adw_message_dialog_add_responses (dialog,
-                                                "skip", _("_Skip"),
-                                                "keep", _("_Keep Both"),
-                                                "replace", _("_Replace"),
-                                                NULL);
-              adw_message_dialog_set_response_appearance (dialog, "replace", ADW_RESPONSE_DESTRUCTIVE);
-              adw_message_dialog_set_default_response (dialog, "keep");
-              adw_message_dialog_set_close_response (dialog, "skip");
+              else
+                body = g_strdup (_("A file with this name is already in the folder."));
+              dialog = conflict_dialog_new (self, entry->relative, body);
               g_signal_connect (dialog, "response", G_CALLBACK (conflict_response_cb), job);
               gtk_window_present (GTK_WINDOW (dialog));
               return;
             }
+          upload_resolve (job, entry, key, job->apply_all);
           job->index++;
           continue;
         }
@@ -3420,12 +3485,7 @@ transfer_job_free (TransferJob *job)
 {
   SupaBucketBrowser *self = job->self;
 
-  if (job->parent != NULL && job->parent_id != 0)
-    g_cancellable_disconnect (job->parent, job->parent_id);
-  g_clear_object (&job->parent);
-  if (self->op_cancellable == job->cancellable)
-    g_clear_object (&self->op_cancellable);
-  g_clear_object (&job->cancellable);
+  end_operation (self, &job->cancellable, &job->parent, &job->parent_id);
   g_free (job->bucket);
   g_free (job->source_folder);
   g_free (job->to_bucket);
@@ -3441,79 +3501,8 @@ transfer_job_free (TransferJob *job)
   g_clear_pointer (&job->report, g_ptr_array_unref);
   g_clear_pointer (&job->taken, g_hash_table_unref);
   g_clear_object (&job->dest);
-  if (self->storage != NULL)
-    update_actions (self);
   g_clear_object (&job->self);
   g_free (job);
-}
-
-/* An operation the Cancel button of the progress bar can stop; the
- * window's cancellable stops it too. */
-static GCancellable *
-begin_operation (SupaBucketBrowser  *self,
-                 GCancellable      **parent,
-                 gulong             *parent_id)
-{
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-
-  g_set_object (&self->op_cancellable, cancellable);
-  *parent = self->cancellable != NULL ? g_object_ref (self->cancellable) : NULL;
-  *parent_id = *parent != NULL ? g_cancellable_connect (*parent, G_CALLBACK (parent_cancelled_cb),
-                                                        g_object_ref (cancellable), g_object_unref)
-                               : 0;
-  return g_steal_pointer (&cancellable);
-}
-
-/* TRUE when the section itself went away (window closed, disconnected):
- * then there is nobody to report to. */
-static gboolean
-section_gone (SupaBucketBrowser *self,
-              GCancellable      *parent)
-{
-  return self->storage == NULL || parent == NULL || g_cancellable_is_cancelled (parent);
-}
-
-static void
-show_report (SupaBucketBrowser *self,
-             const char        *name,
-             const char        *heading,
-             GPtrArray         *lines,
-             const char        *footer)
-{
-  AdwMessageDialog *dialog;
-  GString *body = g_string_new (NULL);
-
-  for (guint i = 0; i < lines->len && i < 20; i++)
-    {
-      if (i > 0)
-        g_string_append_c (body, '\n');
-      g_string_append (body, g_ptr_array_index (lines, i));
-    }
-  if (lines->len > 20)
-    {
-      g_string_append_c (body, '\n');
-      g_string_append_printf (body, g_dngettext (GETTEXT_PACKAGE, "…and %u more", "…and %u more", lines->len - 20),
-                              lines->len - 20);
-    }
-  if (footer != NULL)
-    {
-      g_string_append (body, "\n\n");
-      g_string_append (body, footer);
-    }
-
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading, body->str));
-  gtk_widget_set_name (GTK_WIDGET (dialog), name);
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  gtk_window_present (GTK_WINDOW (dialog));
-  g_string_free (body, TRUE);
-}
-
-static char *
-report_line (const char *key,
-             const char *reason)
-{
-  /* Translators: one line of a report: an object key, then why */
-  return g_strdup_printf (_("%s — %s"), key, reason);
 }
 
 static void
@@ -3690,15 +3679,7 @@ transfer_conflict_response_cb (AdwMessageDialog *dialog,
                                const char       *response,
                                TransferJob      *job)
 {
-  GtkWidget *check = adw_message_dialog_get_extra_child (dialog);
-  int choice = CHOICE_SKIP;
-
-  if (g_str_equal (response, "replace"))
-    choice = CHOICE_REPLACE;
-  else if (g_str_equal (response, "keep"))
-    choice = CHOICE_KEEP_BOTH;
-  if (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)))
-    job->apply_all = choice;
+  int choice = conflict_choice (dialog, response, &job->apply_all);
 
   transfer_resolve (job, g_object_get_data (G_OBJECT (dialog), "supa-entry"), choice);
   transfer_ask_next (job);
@@ -3738,8 +3719,7 @@ transfer_ask_next (TransferJob *job)
     {
       TransferEntry *entry = g_ptr_array_index (job->conflicts, job->conflict_index);
       AdwMessageDialog *dialog;
-      GtkWidget *check;
-      g_autofree char *heading = NULL;
+      g_autofree char *name = NULL;
       g_autofree char *body = NULL;
       g_autofree char *dir = NULL;
 
@@ -3757,24 +3737,12 @@ transfer_ask_next (TransferJob *job)
         }
 
       dir = g_path_get_dirname (entry->to);
-      /* Translators: %s is a file name */
-      heading = g_strdup_printf (_("“%s” Already Exists"), strrchr (entry->to, '/') ? strrchr (entry->to, '/') + 1 : entry->to);
       /* Translators: first %s is a bucket, second a folder in it */
       body = g_strdup_printf (_("A file with this name is already in “%s/%s”."),
                               job->to_bucket != NULL ? job->to_bucket : job->bucket,
                               g_str_equal (dir, ".") ? "" : dir);
-      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent_window (self), heading, body));
-      gtk_widget_set_name (GTK_WIDGET (dialog), "conflict-dialog");
-      check = gtk_check_button_new_with_mnemonic (_("_Apply to all conflicts"));
-      adw_message_dialog_set_extra_child (dialog, check);
-      adw_message_dialog_add_responses (dialog,
-                                        "skip", _("_Skip"),
-                                        "keep", _("_Keep Both"),
-                                        "replace", _("_Replace"),
-                                        NULL);
-      adw_message_dialog_set_response_appearance (dialog, "replace", ADW_RESPONSE_DESTRUCTIVE);
-      adw_message_dialog_set_default_response (dialog, "keep");
-      adw_message_dialog_set_close_response (dialog, "skip");
+      name = supa_storage_path_basename (entry->to);
+      dialog = conflict_dialog_new (self, name, body);
       g_object_set_data (G_OBJECT (dialog), "supa-entry", entry);
       g_signal_connect (dialog, "response", G_CALLBACK (transfer_conflict_response_cb), job);
       job->conflict_index++;
@@ -3783,6 +3751,37 @@ transfer_ask_next (TransferJob *job)
     }
 
   transfer_run_pass (job);
+}
+
+/* Copies or moves @entries (TransferEntry) in one request each; a move
+ * has no upsert, its replaced files are removed first. */
+static void
+transfer_send (TransferJob *job,
+               GPtrArray   *entries,
+               gboolean     upsert)
+{
+  SupaStorage *storage = job->self->storage;
+  g_autoptr(GPtrArray) from = g_ptr_array_new ();
+  g_autoptr(GPtrArray) to = g_ptr_array_new ();
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      TransferEntry *entry = g_ptr_array_index (entries, i);
+
+      g_ptr_array_add (from, entry->from);
+      g_ptr_array_add (to, entry->to);
+    }
+  g_ptr_array_add (from, NULL);
+  g_ptr_array_add (to, NULL);
+
+  if (job->op == SUPA_OBJECT_OP_COPY)
+    supa_storage_copy_many_async (storage, job->bucket, (const char * const *) from->pdata,
+                                  job->to_bucket, (const char * const *) to->pdata, upsert,
+                                  transfer_item_cb, job, job->cancellable, transfer_many_cb, job);
+  else
+    supa_storage_move_many_async (storage, job->bucket, (const char * const *) from->pdata,
+                                  job->to_bucket, (const char * const *) to->pdata,
+                                  transfer_item_cb, job, job->cancellable, transfer_many_cb, job);
 }
 
 static void
@@ -3804,9 +3803,6 @@ transfer_remove_cb (GObject      *object,
   if (job->pass == PASS_REPLACE)
     {
       /* The replaced files are out of the way; now move onto their names. */
-      g_autoptr(GPtrArray) from = g_ptr_array_new ();
-      g_autoptr(GPtrArray) to = g_ptr_array_new ();
-
       if (removed == NULL)
         {
           for (guint i = 0; i < job->replace->len; i++)
@@ -3821,18 +3817,7 @@ transfer_remove_cb (GObject      *object,
           return;
         }
 
-      for (guint i = 0; i < job->replace->len; i++)
-        {
-          TransferEntry *entry = g_ptr_array_index (job->replace, i);
-
-          g_ptr_array_add (from, entry->from);
-          g_ptr_array_add (to, entry->to);
-        }
-      g_ptr_array_add (from, NULL);
-      g_ptr_array_add (to, NULL);
-      supa_storage_move_many_async (job->self->storage, job->bucket, (const char * const *) from->pdata,
-                                    job->to_bucket, (const char * const *) to->pdata,
-                                    transfer_item_cb, job, job->cancellable, transfer_many_cb, job);
+      transfer_send (job, job->replace, FALSE);
       return;
     }
 
@@ -3845,7 +3830,6 @@ static void
 transfer_run_pass (TransferJob *job)
 {
   SupaBucketBrowser *self = job->self;
-  g_autoptr(GPtrArray) from = g_ptr_array_new ();
   g_autoptr(GPtrArray) to = g_ptr_array_new ();
   GPtrArray *entries = NULL;
   gboolean upsert = FALSE;
@@ -3910,25 +3894,8 @@ transfer_run_pass (TransferJob *job)
       return;
     }
 
-  for (guint i = 0; i < entries->len; i++)
-    {
-      TransferEntry *entry = g_ptr_array_index (entries, i);
-
-      g_ptr_array_add (from, entry->from);
-      g_ptr_array_add (to, entry->to);
-    }
-  g_ptr_array_add (from, NULL);
-  g_ptr_array_add (to, NULL);
-
   transfer_progress (job);
-  if (job->op == SUPA_OBJECT_OP_COPY)
-    supa_storage_copy_many_async (self->storage, job->bucket, (const char * const *) from->pdata,
-                                  job->to_bucket, (const char * const *) to->pdata, upsert,
-                                  transfer_item_cb, job, job->cancellable, transfer_many_cb, job);
-  else
-    supa_storage_move_many_async (self->storage, job->bucket, (const char * const *) from->pdata,
-                                  job->to_bucket, (const char * const *) to->pdata,
-                                  transfer_item_cb, job, job->cancellable, transfer_many_cb, job);
+  transfer_send (job, entries, upsert);
 }
 
 /* Adds an entry, or a refusal when the destination bucket would not take
@@ -3990,10 +3957,16 @@ transfer_collect_cb (GObject      *object,
   keys = collect_keys_finish (result, &placeholders, &error);
   if (keys == NULL)
     {
-      if (!is_cancelled (error))
-        g_ptr_array_add (job->report, report_line (job->source_folder[0] ? job->source_folder : job->bucket,
-                                                   error->message));
-      transfer_finish (job);
+      if (is_cancelled (error))
+        {
+          transfer_finish (job);
+          return;
+        }
+      /* The folders that could not be listed are named and stay where
+       * they are; the files chosen beside them still go. */
+      for (guint i = 0; i < job->folders->len; i++)
+        g_ptr_array_add (job->report, report_line (g_ptr_array_index (job->folders, i), error->message));
+      transfer_start (job);
       return;
     }
   infos = collect_infos (result);
@@ -4049,9 +4022,11 @@ copy_name (const char *name,
     }
 }
 
+/* The listed bucket @id (a new reference) and its row in @position. */
 static SupaBucket *
 find_bucket (SupaBucketBrowser *self,
-             const char        *id)
+             const char        *id,
+             guint             *position)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->buckets));
 
@@ -4060,7 +4035,11 @@ find_bucket (SupaBucketBrowser *self,
       g_autoptr(SupaBucket) bucket = g_list_model_get_item (G_LIST_MODEL (self->buckets), i);
 
       if (g_strcmp0 (supa_bucket_get_id (bucket), id) == 0)
-        return g_steal_pointer (&bucket);
+        {
+          if (position != NULL)
+            *position = i;
+          return g_steal_pointer (&bucket);
+        }
     }
   return NULL;
 }
@@ -4096,7 +4075,7 @@ transfer_items (SupaBucketBrowser  *self,
       return FALSE;
     }
 
-  dest = find_bucket (self, to_bucket);
+  dest = find_bucket (self, to_bucket, NULL);
   if (dest == NULL)
     {
       /* Translators: %s is a bucket name */
@@ -4305,6 +4284,7 @@ show_transfer_dialog (SupaBucketBrowser *self,
     }
 
   if (items->len == 1)
+    /* Translators: heading of the destination chooser; %s is a file or folder name */
     heading = g_strdup_printf (op == SUPA_OBJECT_OP_COPY ? _("Copy “%s” To") : _("Move “%s” To"),
                                supa_object_info_get_name (g_ptr_array_index (items, 0)));
   else if (op == SUPA_OBJECT_OP_COPY)
@@ -4766,23 +4746,16 @@ gboolean
 supa_bucket_browser_open_bucket (SupaBucketBrowser *self,
                                  const char        *id)
 {
-  guint n;
+  g_autoptr(SupaBucket) bucket = NULL;
+  guint position = 0;
 
   g_return_val_if_fail (SUPA_IS_BUCKET_BROWSER (self), FALSE);
 
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->buckets));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(SupaBucket) bucket = g_list_model_get_item (G_LIST_MODEL (self->buckets), i);
-
-      if (g_strcmp0 (supa_bucket_get_id (bucket), id) == 0)
-        {
-          gtk_list_box_select_row (self->bucket_list, gtk_list_box_get_row_at_index (self->bucket_list, i));
-          return TRUE;
-        }
-    }
-
-  return FALSE;
+  bucket = find_bucket (self, id, &position);
+  if (bucket == NULL)
+    return FALSE;
+  gtk_list_box_select_row (self->bucket_list, gtk_list_box_get_row_at_index (self->bucket_list, position));
+  return TRUE;
 }
 
 SupaBucket *
