@@ -40,7 +40,8 @@ struct _SupaTableBrowser
 
   SupaClient        *client;
   SupaProfile       *profile;
-  GCancellable      *parent_cancellable;
+  GCancellable      *parent_cancellable; /* the window's */
+  gulong             parent_cancel_id;   /* it cancels ours */
   GCancellable      *cancellable;        /* this connection's */
   GCancellable      *table_cancellable;  /* the open table's writes */
   GSettings         *settings;
@@ -60,8 +61,7 @@ struct _SupaTableBrowser
   char              *schema_name;        /* the schema shown */
   GHashTable        *session_schemas;    /* project URL → schema last chosen */
   GCancellable      *schema_cancellable; /* the schema load under way */
-  GCancellable      *schema_parent;      /* the connection's, it follows */
-  gulong             schema_cancel_id;
+  gulong             schema_cancel_id;   /* on self->cancellable: it follows */
   gboolean           shift_click;        /* Shift held in the event being dispatched */
   gboolean           syncing_sorter;
   guint              forget_modifiers_id;
@@ -120,7 +120,6 @@ static void open_table     (SupaTableBrowser *self,
 static GPtrArray *selected_rows (SupaTableBrowser *self);
 static SupaCell  *dup_action_cell (SupaTableBrowser *self);
 static int        probe_compare_cb (gconstpointer a, gconstpointer b, gpointer user_data);
-static void       close_edit      (SupaTableBrowser *self);
 
 /* --- helpers ------------------------------------------------------------ */
 
@@ -140,27 +139,6 @@ get_window (SupaTableBrowser *self)
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
   return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
-}
-
-/* The server's message, with its details and hint when it gave them. */
-static char *
-describe_error (const GError *error)
-{
-  GString *text = g_string_new (error->message);
-
-  if (error->domain == SUPA_ERROR)
-    {
-      const char *details = supa_error_get_details (error);
-      const char *hint = supa_error_get_hint (error);
-
-      if (details != NULL && *details != '\0')
-        g_string_append_printf (text, "\n%s", details);
-      if (hint != NULL && *hint != '\0')
-        /* Translators: %s is a hint from the database server */
-        g_string_append_printf (text, "\n%s", hint);
-    }
-
-  return g_string_free (text, FALSE);
 }
 
 static void
@@ -194,12 +172,31 @@ can_edit (SupaTableBrowser *self)
   return table != NULL && supa_table_info_get_updatable (table) && table_has_primary_key (table);
 }
 
-/* Production profiles confirm destructive work by typing the table name. */
+/* Production profiles confirm destructive work by typing the table name
+ * into a confirm_entry_new(); deletes and bulk updates share these. */
 static gboolean
 confirm_by_typing (SupaTableBrowser *self)
 {
   return self->profile != NULL && supa_profile_is_production (self->profile) &&
          g_settings_get_boolean (self->settings, "confirm-production-by-typing");
+}
+
+static GtkWidget *
+confirm_entry_new (void)
+{
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_widget_set_name (entry, "confirm-entry");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Table name"), -1);
+  return entry;
+}
+
+static gboolean
+confirm_entry_matches (GtkWidget  *entry,
+                       const char *table_name)
+{
+  return g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (entry)), table_name) == 0;
 }
 
 /* A column name as `select=` takes it. */
@@ -216,9 +213,8 @@ quoted_column (const char *name)
 }
 
 static SupaQuery *
-new_query (SupaTableBrowser *self)
+table_query (SupaTableInfo *table)
 {
-  SupaTableInfo *table = current_table (self);
   SupaQuery *query = supa_query_new (supa_table_info_get_name (table));
 
   supa_query_set_schema (query, supa_table_info_get_schema (table));
@@ -489,7 +485,7 @@ update_status (SupaTableBrowser *self)
   error = supa_row_model_get_error (self->model);
   if (error != NULL)
     {
-      g_autofree char *message = describe_error (error);
+      g_autofree char *message = supa_error_dup_display_text (error);
 
       show_error (self, message);
     }
@@ -528,7 +524,7 @@ update_actions (SupaTableBrowser *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.copy", open && selected);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.sort-column", open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.sort-add", open);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.clear-sort", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.clear-sort", open && self->sort_keys->len > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "table.bulk-update",
                                  open && selected && !self->bulk_running && can_edit (self));
   if (self->bulk_button != NULL)
@@ -642,7 +638,7 @@ update_cb (GObject      *object,
 
   if (res == NULL)
     {
-      g_autofree char *text = describe_error (error);
+      g_autofree char *text = supa_error_dup_display_text (error);
 
       edit_show_error (state, text);
       gtk_button_set_label (state->save_button, _("_Retry"));
@@ -678,7 +674,7 @@ send_edit (SupaTableBrowser *self,
   values = json_object_new ();
   json_object_set_member (values, supa_column_info_get_name (state->column), json_node_copy (state->pending));
 
-  query = new_query (self);
+  query = table_query (current_table (self));
   supa_query_update (query, values, SUPA_COUNT_NONE);
   supa_query_returning (query, "*");
   if (!supa_row_model_filter_row (self->model, state->row, query, match_original, &error))
@@ -1075,23 +1071,34 @@ no_op_action (GtkWidget  *widget,
 {
 }
 
-static void
-hide_column_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
+static GtkColumnViewColumn *
+find_view_column (SupaTableBrowser *self,
+                  const char       *name)
 {
-  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
   GListModel *columns = gtk_column_view_get_columns (self->column_view);
-  const char *name = g_variant_get_string (parameter, NULL);
 
   for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
     {
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
       SupaColumnInfo *info = g_object_get_data (G_OBJECT (column), "supa-column");
 
-      if (g_strcmp0 (supa_column_info_get_name (info), name) == 0)
-        gtk_column_view_column_set_visible (column, FALSE);
+      if (info != NULL && g_strcmp0 (supa_column_info_get_name (info), name) == 0)
+        return column;
     }
+
+  return NULL;
+}
+
+static void
+hide_column_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+  GtkColumnViewColumn *column = find_view_column (self, g_variant_get_string (parameter, NULL));
+
+  if (column != NULL)
+    gtk_column_view_column_set_visible (column, FALSE);
 }
 
 static void
@@ -1164,12 +1171,10 @@ column_chars (SupaColumnInfo *column)
  * changes, so each arriving page cost a full relayout of the grid, and
  * the columns jumped in width while scrolling. */
 static int
-column_width (SupaTableBrowser *self,
+column_width (PangoFontMetrics *metrics,
               SupaColumnInfo   *column,
               const char       *title)
 {
-  PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
-  PangoFontMetrics *metrics = pango_context_get_metrics (context, NULL, NULL);
   SupaColumnKind kind = supa_column_info_get_kind (column);
   int char_width = pango_font_metrics_get_approximate_char_width (metrics);
   int value_width = kind == SUPA_COLUMN_KIND_INTEGER || kind == SUPA_COLUMN_KIND_NUMBER
@@ -1177,7 +1182,6 @@ column_width (SupaTableBrowser *self,
   /* The header also holds the sort arrow. */
   int width = MAX (column_chars (column) * value_width, ((int) g_utf8_strlen (title, -1) + 2) * char_width);
 
-  pango_font_metrics_unref (metrics);
   return CLAMP (PANGO_PIXELS (width) + 24, 60, 400);
 }
 
@@ -1187,6 +1191,9 @@ build_columns (SupaTableBrowser *self,
 {
   GListModel *columns = supa_table_info_get_columns (table);
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  /* Once for all columns: Pango measures a sample text for it. */
+  PangoFontMetrics *metrics = pango_context_get_metrics (gtk_widget_get_pango_context (GTK_WIDGET (self)),
+                                                         NULL, NULL);
 
   remove_columns (self);
 
@@ -1206,7 +1213,7 @@ build_columns (SupaTableBrowser *self,
 
       column = gtk_column_view_column_new (title, g_object_ref (factory));
       gtk_column_view_column_set_resizable (column, TRUE);
-      gtk_column_view_column_set_fixed_width (column, column_width (self, info, title));
+      gtk_column_view_column_set_fixed_width (column, column_width (metrics, info, title));
       menu = column_menu (info);
       gtk_column_view_column_set_header_menu (column, menu);
       g_object_set_data_full (G_OBJECT (column), "supa-column", g_object_ref (info), g_object_unref);
@@ -1218,6 +1225,7 @@ build_columns (SupaTableBrowser *self,
       gtk_string_list_append (names, supa_column_info_get_name (info));
     }
 
+  pango_font_metrics_unref (metrics);
   gtk_drop_down_set_model (self->filter_column, G_LIST_MODEL (names));
 }
 
@@ -1279,24 +1287,6 @@ add_sort_key (SupaTableBrowser *self,
   key->column = g_strdup (column);
   key->ascending = ascending;
   g_ptr_array_add (self->sort_keys, key);
-}
-
-static GtkColumnViewColumn *
-find_view_column (SupaTableBrowser *self,
-                  const char       *name)
-{
-  GListModel *columns = gtk_column_view_get_columns (self->column_view);
-
-  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
-    {
-      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
-      SupaColumnInfo *info = g_object_get_data (G_OBJECT (column), "supa-column");
-
-      if (info != NULL && g_strcmp0 (supa_column_info_get_name (info), name) == 0)
-        return column;
-    }
-
-  return NULL;
 }
 
 /* The headers number the keys when there are several ("name · text ↑1");
@@ -1373,6 +1363,7 @@ apply_sort (SupaTableBrowser *self)
       close_edit (self);
       supa_row_model_set_sort (self->model, sort->len > 0 ? sort->str : NULL);
     }
+  update_actions (self);
 }
 
 /* Makes the view's sorter show the primary key (its arrow), without
@@ -1887,8 +1878,7 @@ estimate_next (EstimateRun *run)
 
       request->run = run;
       request->table = g_queue_pop_head (&run->pending);
-      query = supa_query_new (supa_table_info_get_name (request->table));
-      supa_query_set_schema (query, supa_table_info_get_schema (request->table));
+      query = table_query (request->table);
       /* PostgREST counts exactly up to its row limit and takes the
        * planner's estimate above it: cheap on any table size. */
       supa_query_select (query, NULL, SUPA_COUNT_ESTIMATED, TRUE);
@@ -1965,7 +1955,7 @@ schema_loaded_cb (GObject      *object,
 
   if (schema == NULL)
     {
-      g_autofree char *message = describe_error (error);
+      g_autofree char *message = supa_error_dup_display_text (error);
 
       /* Set only now: a large symbolic icon is loaded when measured. */
       adw_status_page_set_icon_name (self->schema_error_page, "dialog-error-symbolic");
@@ -2004,10 +1994,10 @@ schema_loaded_cb (GObject      *object,
 static void
 drop_schema_load (SupaTableBrowser *self)
 {
+  /* Before self->cancellable is replaced (set_client, dispose). */
   if (self->schema_cancel_id != 0)
-    g_cancellable_disconnect (self->schema_parent, self->schema_cancel_id);
+    g_cancellable_disconnect (self->cancellable, self->schema_cancel_id);
   self->schema_cancel_id = 0;
-  g_clear_object (&self->schema_parent);
   if (self->schema_cancellable != NULL)
     g_cancellable_cancel (self->schema_cancellable);
   g_clear_object (&self->schema_cancellable);
@@ -2023,11 +2013,8 @@ load_schema (SupaTableBrowser *self)
   drop_schema_load (self);
   self->schema_cancellable = g_cancellable_new ();
   if (self->cancellable != NULL)
-    {
-      self->schema_parent = g_object_ref (self->cancellable);
-      self->schema_cancel_id = g_cancellable_connect (self->schema_parent, G_CALLBACK (g_cancellable_cancel),
-                                                      g_object_ref (self->schema_cancellable), g_object_unref);
-    }
+    self->schema_cancel_id = g_cancellable_connect (self->cancellable, G_CALLBACK (g_cancellable_cancel),
+                                                    g_object_ref (self->schema_cancellable), g_object_unref);
 
   supa_table_sidebar_set_loading (self->sidebar, TRUE);
   supa_schema_load_async (self->client, self->schema_name != NULL ? self->schema_name : "public",
@@ -2061,7 +2048,7 @@ schemas_listed_cb (GObject      *object,
 
   if (listed == NULL)
     {
-      g_autofree char *message = describe_error (error);
+      g_autofree char *message = supa_error_dup_display_text (error);
 
       /* Never an empty sidebar: show the default schema, and say so. */
       g_ptr_array_add (usable, (gpointer) "public");
@@ -2227,19 +2214,27 @@ filter_op_changed_cb (SupaTableBrowser *self)
 
 /* --- delete ------------------------------------------------------------- */
 
-typedef struct
-{
-  SupaTableBrowser *self;
-  GPtrArray        *rows;
-  guint             next;
-  guint             batch;     /* rows in the request under way */
-  guint             deleted;
-  GError           *error;
-} DeleteJob;
-
 /* Rows per DELETE or bulk PATCH request: keeps the URL (uuid keys take
  * ~40 bytes each) well under the 8 KiB many proxies allow. */
 #define KEY_BATCH 100
+
+/* Selected rows worked through by key, a batch a request: deletes and
+ * bulk updates share it (key_batches_next). */
+typedef struct
+{
+  GPtrArray *rows;   /* SupaRow */
+  guint      next;   /* the first row not sent yet */
+  guint      start;  /* the batch under way: rows start to start + size */
+  guint      size;
+} KeyBatches;
+
+typedef struct
+{
+  SupaTableBrowser *self;
+  KeyBatches        batches;
+  guint             deleted;
+  GError           *error;
+} DeleteJob;
 
 static void delete_next (DeleteJob *job);
 
@@ -2255,15 +2250,15 @@ delete_job_finish (DeleteJob *job)
   update_status (self);
   if (job->error != NULL)
     {
-      g_autofree char *message = describe_error (job->error);
+      g_autofree char *message = supa_error_dup_display_text (job->error);
       g_autofree char *text = NULL;
 
       /* Translators: %u rows were deleted before the error %s */
-      text = g_strdup_printf (_("Deleted %u of %u rows, then: %s"), job->deleted, job->rows->len, message);
+      text = g_strdup_printf (_("Deleted %u of %u rows, then: %s"), job->deleted, job->batches.rows->len, message);
       show_error (self, text);
     }
 
-  g_ptr_array_unref (job->rows);
+  g_ptr_array_unref (job->batches.rows);
   g_clear_error (&job->error);
   g_object_unref (job->self);
   g_free (job);
@@ -2284,7 +2279,7 @@ delete_cb (GObject      *object,
       return;
     }
 
-  job->deleted += job->batch;
+  job->deleted += job->batches.size;
   delete_next (job);
 }
 
@@ -2369,30 +2364,40 @@ filter_batch (SupaTableInfo  *table,
   return TRUE;
 }
 
+/* Narrows @query to the next batch of @batches by key and moves past it
+ * (also when it fails: those rows cannot be matched). */
+static gboolean
+key_batches_next (KeyBatches     *batches,
+                  SupaTableInfo  *table,
+                  SupaQuery      *query,
+                  GError        **error)
+{
+  batches->start = batches->next;
+  batches->size = MIN (KEY_BATCH, batches->rows->len - batches->next);
+  batches->next += batches->size;
+  return filter_batch (table, batches->rows, query, batches->start, batches->next, error);
+}
+
 static void
 delete_next (DeleteJob *job)
 {
   SupaTableBrowser *self = job->self;
   g_autoptr(SupaQuery) query = NULL;
-  guint end;
 
-  if (job->next >= job->rows->len || self->model == NULL ||
+  if (job->batches.next >= job->batches.rows->len || self->model == NULL ||
       g_cancellable_is_cancelled (self->table_cancellable))
     {
       delete_job_finish (job);
       return;
     }
 
-  end = MIN (job->next + KEY_BATCH, job->rows->len);
-  query = new_query (self);
+  query = table_query (current_table (self));
   supa_query_delete (query, SUPA_COUNT_NONE);
-  if (!filter_batch (current_table (self), job->rows, query, job->next, end, &job->error))
+  if (!key_batches_next (&job->batches, current_table (self), query, &job->error))
     {
       delete_job_finish (job);
       return;
     }
-  job->batch = end - job->next;
-  job->next = end;
 
   supa_database_execute_async (self->database, query, self->table_cancellable, delete_cb, job);
 }
@@ -2437,7 +2442,7 @@ delete_response_cb (AdwMessageDialog *dialog,
 
   job = g_new0 (DeleteJob, 1);
   job->self = g_object_ref (self);
-  job->rows = g_ptr_array_ref (rows);
+  job->batches.rows = g_ptr_array_ref (rows);
   self->deleting++;
   update_status (self);
   delete_next (job);
@@ -2449,8 +2454,7 @@ confirm_entry_changed_cb (GtkEditable      *entry,
 {
   const char *name = g_object_get_data (G_OBJECT (dialog), "supa-table-name");
 
-  adw_message_dialog_set_response_enabled (dialog, "delete",
-                                           g_strcmp0 (gtk_editable_get_text (entry), name) == 0);
+  adw_message_dialog_set_response_enabled (dialog, "delete", confirm_entry_matches (GTK_WIDGET (entry), name));
 }
 
 static void
@@ -2486,15 +2490,12 @@ delete_action (GtkWidget  *widget,
 
   if (confirm_by_typing (self))
     {
-      GtkWidget *entry = gtk_entry_new ();
+      GtkWidget *entry = confirm_entry_new ();
       g_autofree char *body = NULL;
 
       /* Translators: %s is a table name */
       body = g_strdup_printf (_("This is a production project and this cannot be undone. Type “%s” to confirm."), name);
       adw_message_dialog_set_body (dialog, body);
-      gtk_widget_set_name (entry, "confirm-entry");
-      gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Table name"), -1);
       g_signal_connect (entry, "changed", G_CALLBACK (confirm_entry_changed_cb), dialog);
       adw_message_dialog_set_extra_child (dialog, entry);
       adw_message_dialog_set_response_enabled (dialog, "delete", FALSE);
@@ -2513,7 +2514,7 @@ typedef struct
   SupaTableBrowser *self;
   SupaDatabase     *database;
   SupaTableInfo    *table;
-  GPtrArray        *rows;          /* SupaRow: the selection when opened */
+  KeyBatches        batches;       /* the selection when opened */
   GPtrArray        *columns;       /* SupaColumnInfo: the ones offered */
   GCancellable     *cancellable;
   GCancellable     *table_cancellable;
@@ -2525,7 +2526,7 @@ typedef struct
   AdwBin           *editor_bin;
   SupaValueEditor  *editor;
   GtkCheckButton   *null_check;
-  GtkEntry         *confirm_entry;
+  GtkWidget        *confirm_entry; /* production only */
   GtkProgressBar   *progress;
   GtkLabel         *report;
   GtkButton        *apply_button;
@@ -2534,11 +2535,7 @@ typedef struct
   JsonNode         *value;
   char             *column_name;
   GString          *failures;
-  guint             next;
-  guint             batch_start;
-  guint             batch;
   guint             updated;
-  guint             failed;
   guint             missing;
   gboolean          running;
   gboolean          closed;
@@ -2561,7 +2558,7 @@ bulk_update_free (BulkUpdate *bulk)
   g_clear_object (&bulk->cancellable);
   g_clear_object (&bulk->database);
   g_clear_object (&bulk->table);
-  g_clear_pointer (&bulk->rows, g_ptr_array_unref);
+  g_clear_pointer (&bulk->batches.rows, g_ptr_array_unref);
   g_clear_pointer (&bulk->columns, g_ptr_array_unref);
   g_clear_pointer (&bulk->value, json_node_unref);
   g_clear_pointer (&bulk->column_name, g_free);
@@ -2594,8 +2591,7 @@ bulk_update_sensitivity (BulkUpdate *bulk)
     return;
 
   if (bulk->confirm_entry != NULL)
-    confirmed = g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (bulk->confirm_entry)),
-                           supa_table_info_get_name (bulk->table)) == 0;
+    confirmed = confirm_entry_matches (bulk->confirm_entry, supa_table_info_get_name (bulk->table));
 
   gtk_widget_set_sensitive (GTK_WIDGET (bulk->apply_button),
                             !bulk->running && confirmed && bulk_selected_column (bulk) != NULL);
@@ -2605,7 +2601,7 @@ bulk_update_sensitivity (BulkUpdate *bulk)
     gtk_widget_set_sensitive (GTK_WIDGET (bulk->editor),
                               !bulk->running && !gtk_check_button_get_active (bulk->null_check));
   if (bulk->confirm_entry != NULL)
-    gtk_widget_set_sensitive (GTK_WIDGET (bulk->confirm_entry), !bulk->running);
+    gtk_widget_set_sensitive (bulk->confirm_entry, !bulk->running);
 }
 
 static void
@@ -2638,8 +2634,8 @@ bulk_column_changed_cb (BulkUpdate *bulk)
 
   /* Translators: %s is a column name, %u a number of rows */
   heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Set column “%s” on %u row", "Set column “%s” on %u rows",
-                                          bulk->rows->len),
-                             supa_column_info_get_name (column), bulk->rows->len);
+                                          bulk->batches.rows->len),
+                             supa_column_info_get_name (column), bulk->batches.rows->len);
   gtk_label_set_label (bulk->heading, heading);
 
   bulk->editor = SUPA_VALUE_EDITOR (supa_value_editor_new (column));
@@ -2656,8 +2652,8 @@ bulk_column_changed_cb (BulkUpdate *bulk)
   bulk_show_report (bulk, NULL, FALSE);
 
   /* Translators: button of the bulk update dialog, %u a number of rows */
-  apply = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "_Update %u Row", "_Update %u Rows", bulk->rows->len),
-                           bulk->rows->len);
+  apply = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "_Update %u Row", "_Update %u Rows", bulk->batches.rows->len),
+                           bulk->batches.rows->len);
   gtk_button_set_label (bulk->apply_button, apply);
   bulk_update_sensitivity (bulk);
 }
@@ -2668,7 +2664,8 @@ static void
 bulk_finish (BulkUpdate *bulk)
 {
   SupaTableBrowser *self = bulk->self;
-  gboolean complete = bulk->failed == 0 && bulk->missing == 0 && bulk->updated == bulk->rows->len;
+  /* Each batch's rows are counted updated, missing or (in failures) not done. */
+  gboolean complete = bulk->updated == bulk->batches.rows->len;
   g_autoptr(GString) report = g_string_new (NULL);
 
   bulk->running = FALSE;
@@ -2689,8 +2686,8 @@ bulk_finish (BulkUpdate *bulk)
 
   /* Translators: a bulk update's result; first %u rows updated, second the rows selected */
   g_string_append_printf (report, g_dngettext (GETTEXT_PACKAGE, "Updated %u of %u row.", "Updated %u of %u rows.",
-                                               bulk->rows->len),
-                          bulk->updated, bulk->rows->len);
+                                               bulk->batches.rows->len),
+                          bulk->updated, bulk->batches.rows->len);
   if (bulk->missing > 0)
     {
       g_string_append_c (report, '\n');
@@ -2722,9 +2719,8 @@ bulk_record_failure (BulkUpdate   *bulk,
                      guint         to,
                      const GError *error)
 {
-  g_autofree char *message = describe_error (error);
+  g_autofree char *message = supa_error_dup_display_text (error);
 
-  bulk->failed += to - from;
   g_string_append_c (bulk->failures, '\n');
   /* Translators: a failed batch of a bulk update: rows %u to %u of the
    * selection (1-based), then the server's message */
@@ -2746,18 +2742,18 @@ bulk_update_cb (GObject      *object,
     return;
 
   if (res == NULL)
-    bulk_record_failure (bulk, bulk->batch_start, bulk->batch_start + bulk->batch, error);
+    bulk_record_failure (bulk, bulk->batches.start, bulk->batches.next, error);
   else
     {
       JsonNode *rows = supa_result_get_rows (res);
       guint n = rows != NULL && JSON_NODE_HOLDS_ARRAY (rows) ? json_array_get_length (json_node_get_array (rows)) : 0;
 
-      bulk->updated += MIN (n, bulk->batch);
-      bulk->missing += bulk->batch - MIN (n, bulk->batch);
+      bulk->updated += MIN (n, bulk->batches.size);
+      bulk->missing += bulk->batches.size - MIN (n, bulk->batches.size);
     }
 
   if (!bulk->closed)
-    gtk_progress_bar_set_fraction (bulk->progress, (double) bulk->next / MAX (1, bulk->rows->len));
+    gtk_progress_bar_set_fraction (bulk->progress, (double) bulk->batches.next / MAX (1, bulk->batches.rows->len));
   bulk_run_next (bulk);
 }
 
@@ -2769,32 +2765,25 @@ bulk_run_next (BulkUpdate *bulk)
   g_autoptr(GString) returning = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
   const char * const *pk = supa_table_info_get_primary_key (bulk->table);
-  guint end;
 
-  if (g_cancellable_is_cancelled (bulk->cancellable) && bulk->next < bulk->rows->len)
+  if (g_cancellable_is_cancelled (bulk->cancellable) && bulk->batches.next < bulk->batches.rows->len)
     {
       g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
 
-      bulk_record_failure (bulk, bulk->next, bulk->rows->len, cancelled);
-      bulk->next = bulk->rows->len;
+      bulk_record_failure (bulk, bulk->batches.next, bulk->batches.rows->len, cancelled);
+      bulk->batches.next = bulk->batches.rows->len;
     }
 
-  if (bulk->next >= bulk->rows->len)
+  if (bulk->batches.next >= bulk->batches.rows->len)
     {
       bulk_finish (bulk);
       return;
     }
 
-  end = MIN (bulk->next + KEY_BATCH, bulk->rows->len);
-  bulk->batch_start = bulk->next;
-  bulk->batch = end - bulk->next;
-  bulk->next = end;
-
   values = json_object_new ();
   json_object_set_member (values, bulk->column_name, json_node_copy (bulk->value));
 
-  query = supa_query_new (supa_table_info_get_name (bulk->table));
-  supa_query_set_schema (query, supa_table_info_get_schema (bulk->table));
+  query = table_query (bulk->table);
   supa_query_update (query, values, SUPA_COUNT_NONE);
   /* Only the keys come back: enough to count the rows really updated. */
   for (guint i = 0; pk != NULL && pk[i] != NULL; i++)
@@ -2807,9 +2796,9 @@ bulk_run_next (BulkUpdate *bulk)
     }
   supa_query_returning (query, returning->str);
 
-  if (!filter_batch (bulk->table, bulk->rows, query, bulk->batch_start, end, &error))
+  if (!key_batches_next (&bulk->batches, bulk->table, query, &error))
     {
-      bulk_record_failure (bulk, bulk->batch_start, end, error);
+      bulk_record_failure (bulk, bulk->batches.start, bulk->batches.next, error);
       bulk_run_next (bulk);
       return;
     }
@@ -2825,7 +2814,7 @@ bulk_apply_cb (BulkUpdate *bulk)
   g_autoptr(GError) error = NULL;
   JsonNode *value;
 
-  if (bulk->running || column == NULL || bulk->next > 0)
+  if (bulk->running || column == NULL || bulk->batches.next > 0)
     return;
   if (!gtk_widget_get_sensitive (GTK_WIDGET (bulk->apply_button)))
     return;
@@ -2885,15 +2874,6 @@ bulk_labelled (const char *text,
   return box;
 }
 
-static gboolean
-bulk_close_request_cb (GtkWindow  *window,
-                       BulkUpdate *bulk)
-{
-  /* Stops after the request in flight; the rest is reported as not done. */
-  g_cancellable_cancel (bulk->cancellable);
-  return FALSE;
-}
-
 static GtkWidget *
 open_bulk_update_dialog (SupaTableBrowser *self)
 {
@@ -2901,7 +2881,6 @@ open_bulk_update_dialog (SupaTableBrowser *self)
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GtkStringList) names = NULL;
   g_autoptr(SupaCell) cell = NULL;
-  g_autofree char *title = NULL;
   BulkUpdate *bulk;
   GListModel *columns;
   GtkWidget *content;
@@ -2927,7 +2906,7 @@ open_bulk_update_dialog (SupaTableBrowser *self)
   bulk->self = g_object_ref (self);
   bulk->database = g_object_ref (self->database);
   bulk->table = g_object_ref (table);
-  bulk->rows = g_steal_pointer (&rows);
+  bulk->batches.rows = g_steal_pointer (&rows);
   bulk->columns = g_ptr_array_new_with_free_func (g_object_unref);
   bulk->failures = g_string_new (NULL);
   bulk->cancellable = g_cancellable_new ();
@@ -2958,18 +2937,16 @@ open_bulk_update_dialog (SupaTableBrowser *self)
 
   /* The heading below names the column and the count; a title naming the
    * table too would be cut off beside the two header buttons. */
-  title = g_strdup (_("Set Column"));
   bulk->window = GTK_WINDOW (g_object_new (ADW_TYPE_WINDOW,
                                            "transient-for", get_window (self),
                                            "modal", TRUE,
                                            "destroy-with-parent", TRUE,
-                                           "title", title,
+                                           "title", _("Set Column"),
                                            "default-width", 480,
                                            NULL));
   gtk_widget_set_name (GTK_WIDGET (bulk->window), "bulk-update-dialog");
   g_object_set_data_full (G_OBJECT (bulk->window), "supa-bulk-update", bulk, (GDestroyNotify) bulk_update_free);
   g_signal_connect (bulk->window, "destroy", G_CALLBACK (bulk_window_destroy_cb), bulk);
-  g_signal_connect (bulk->window, "close-request", G_CALLBACK (bulk_close_request_cb), bulk);
   {
     GtkEventController *shortcuts = gtk_shortcut_controller_new ();
 
@@ -3037,10 +3014,10 @@ open_bulk_update_dialog (SupaTableBrowser *self)
 
   /* Rows of the selection whose page is not loaded have no key to match:
    * say so rather than change fewer rows than selected in silence. */
-  if (n_selected > bulk->rows->len)
+  if (n_selected > bulk->batches.rows->len)
     {
       g_autofree char *text = NULL;
-      guint left_out = (guint) MIN (n_selected - bulk->rows->len, G_MAXUINT);
+      guint left_out = (guint) MIN (n_selected - bulk->batches.rows->len, G_MAXUINT);
 
       /* Translators: %u is a number of rows */
       text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -3060,15 +3037,14 @@ open_bulk_update_dialog (SupaTableBrowser *self)
     {
       g_autofree char *prompt = NULL;
 
-      bulk->confirm_entry = GTK_ENTRY (gtk_entry_new ());
-      gtk_widget_set_name (GTK_WIDGET (bulk->confirm_entry), "confirm-entry");
+      bulk->confirm_entry = confirm_entry_new ();
       g_signal_connect_swapped (bulk->confirm_entry, "changed", G_CALLBACK (bulk_update_sensitivity), bulk);
       g_auto(GStrv) parts = g_strsplit (supa_table_info_get_name (table), "_", -1);
       g_autofree char *escaped = g_strjoinv ("__", parts);
 
       /* Translators: %s is a table name; the label has a mnemonic */
       prompt = g_strdup_printf (_("This is a production project. _Type “%s” to confirm"), escaped);
-      gtk_box_append (GTK_BOX (body), bulk_labelled (prompt, _("Table name"), GTK_WIDGET (bulk->confirm_entry)));
+      gtk_box_append (GTK_BOX (body), bulk_labelled (prompt, _("Table name"), bulk->confirm_entry));
     }
 
   bulk->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
@@ -3301,7 +3277,7 @@ open_export_dialog (SupaTableBrowser *self)
   filter = supa_row_model_get_filter (self->model);
   if (filter != NULL)
     {
-      query = new_query (self);
+      query = table_query (current_table (self));
       supa_query_add_group (query, filter, NULL);
     }
 
@@ -3400,6 +3376,7 @@ insert_action (GtkWidget  *widget,
     return;
 
   editor = supa_row_editor_new (get_window (self), self->database, current_table (self), self->table_cancellable);
+  supa_row_editor_set_schema (SUPA_ROW_EDITOR (editor), self->schema);
   g_signal_connect_object (editor, "inserted", G_CALLBACK (row_inserted_cb), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (editor));
 }
@@ -3505,6 +3482,7 @@ duplicate_action (GtkWidget  *widget,
     return;
 
   editor = supa_row_editor_new (get_window (self), self->database, current_table (self), self->table_cancellable);
+  supa_row_editor_set_schema (SUPA_ROW_EDITOR (editor), self->schema);
   supa_row_editor_set_values (SUPA_ROW_EDITOR (editor), supa_row_get_values (row));
   g_signal_connect_object (editor, "inserted", G_CALLBACK (row_inserted_cb), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (editor));
@@ -3521,7 +3499,7 @@ count_exact_cb (GObject      *object,
   if (!supa_row_model_count_exact_finish (SUPA_ROW_MODEL (object), result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_autofree char *message = describe_error (error);
+      g_autofree char *message = supa_error_dup_display_text (error);
 
       show_error (self, message);
     }
@@ -3885,6 +3863,9 @@ supa_table_browser_dispose (GObject *object)
 
   drop_schema_load (self);
   g_clear_object (&self->cancellable);
+  if (self->parent_cancel_id != 0)
+    g_cancellable_disconnect (self->parent_cancellable, self->parent_cancel_id);
+  self->parent_cancel_id = 0;
   g_clear_object (&self->parent_cancellable);
   g_clear_pointer (&self->schema_name, g_free);
   g_clear_pointer (&self->session_schemas, g_hash_table_unref);
@@ -4038,6 +4019,9 @@ supa_table_browser_set_client (SupaTableBrowser *self,
   adw_bin_set_child (self->functions_bin, NULL);
   g_set_object (&self->client, client);
   g_set_object (&self->profile, profile);
+  if (self->parent_cancel_id != 0)
+    g_cancellable_disconnect (self->parent_cancellable, self->parent_cancel_id);
+  self->parent_cancel_id = 0;
   g_set_object (&self->parent_cancellable, cancellable);
   supa_table_sidebar_set_tables (self->sidebar, NULL);
   supa_table_sidebar_set_schemas (self->sidebar, NULL, NULL);
@@ -4054,8 +4038,8 @@ supa_table_browser_set_client (SupaTableBrowser *self,
   /* Cancelled with the window's, or on the next connection. */
   self->cancellable = g_cancellable_new ();
   if (cancellable != NULL)
-    g_cancellable_connect (cancellable, G_CALLBACK (g_cancellable_cancel),
-                           g_object_ref (self->cancellable), g_object_unref);
+    self->parent_cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (g_cancellable_cancel),
+                                                    g_object_ref (self->cancellable), g_object_unref);
   self->database = supa_database_new (client);
   list_schemas (self);
 }

@@ -25,8 +25,8 @@ struct _SupaTableSidebar
   GtkStringList      *schema_names;
   gboolean            setting_schemas;
 
-  /* Row counts by relation name (gint64 boxed in a pointer-sized slot via
-   * g_new), and the count label of each bound row by name. */
+  /* Row counts by relation name (each a g_new'd gint64), and the count
+   * label of each bound row by name. */
   GHashTable         *estimates;
   GHashTable         *count_labels;
 
@@ -143,7 +143,8 @@ format_estimate (gint64 rows)
 {
   if (rows < 10000)
     return g_strdup_printf ("%'" G_GINT64_FORMAT, rows);
-  if (rows < 1000000)
+  /* Not "1000K": from 999,500 it rounds to the millions' form. */
+  if (rows < 999500)
     /* Translators: a row count in thousands in the table list, e.g. "12K" */
     return g_strdup_printf (_("%.0fK"), rows / 1000.0);
   /* Translators: a row count in millions in the table list, e.g. "1.2M" */
