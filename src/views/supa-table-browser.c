@@ -90,6 +90,9 @@ struct _SupaTableBrowser
   GtkLabel          *count_label;
   GtkButton         *count_button;
   GtkLabel          *readonly_label;
+  GtkLabel          *delete_label;       /* "Deleting 300 of 5,000 rows…" */
+  GtkButton         *delete_stop_button;
+  struct _DeleteJob *delete_job;         /* the deletion under way */
   GtkSpinner        *spinner;
   GtkWidget         *row_menu;           /* the cells' context menu */
   AdwFlap           *details_flap;       /* row details beside the grid */
@@ -2228,13 +2231,51 @@ typedef struct
   guint      size;
 } KeyBatches;
 
-typedef struct
+typedef struct _DeleteJob
 {
   SupaTableBrowser *self;
   KeyBatches        batches;
   guint             deleted;
+  gboolean          stop;     /* after the batch under way */
   GError           *error;
 } DeleteJob;
+
+/* The status bar while rows are deleted: how far, and a way to stop. */
+static void
+show_delete_progress (SupaTableBrowser *self)
+{
+  DeleteJob *job = self->delete_job;
+  g_autofree char *text = NULL;
+  g_autofree char *done = NULL;
+  g_autofree char *total = NULL;
+
+  if (self->delete_label == NULL)
+    return;
+  gtk_widget_set_visible (GTK_WIDGET (self->delete_label), job != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->delete_stop_button), job != NULL);
+  if (job == NULL)
+    return;
+
+  done = g_strdup_printf ("%'u", job->deleted);
+  total = g_strdup_printf ("%'u", job->batches.rows->len);
+  /* Translators: "Deleting 300 of 5,000 rows…"; both %s are numbers */
+  text = g_strdup_printf (_("Deleting %s of %s rows…"), done, total);
+  gtk_label_set_label (self->delete_label, text);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->delete_stop_button), !job->stop);
+}
+
+static void
+stop_delete_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  SupaTableBrowser *self = SUPA_TABLE_BROWSER (widget);
+
+  if (self->delete_job == NULL)
+    return;
+  self->delete_job->stop = TRUE;
+  show_delete_progress (self);
+}
 
 static void delete_next (DeleteJob *job);
 
@@ -2244,6 +2285,9 @@ delete_job_finish (DeleteJob *job)
   SupaTableBrowser *self = job->self;
 
   self->deleting--;
+  if (self->delete_job == job)
+    self->delete_job = NULL;
+  show_delete_progress (self);
   if (self->model != NULL)
     supa_row_model_reload (self->model);
 
@@ -2255,6 +2299,14 @@ delete_job_finish (DeleteJob *job)
 
       /* Translators: %u rows were deleted before the error %s */
       text = g_strdup_printf (_("Deleted %u of %u rows, then: %s"), job->deleted, job->batches.rows->len, message);
+      show_error (self, text);
+    }
+  else if (job->stop && job->deleted < job->batches.rows->len)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: the user stopped a deletion; both %u are numbers */
+      text = g_strdup_printf (_("Stopped after deleting %u of %u rows."), job->deleted, job->batches.rows->len);
       show_error (self, text);
     }
 
@@ -2280,6 +2332,7 @@ delete_cb (GObject      *object,
     }
 
   job->deleted += job->batches.size;
+  show_delete_progress (job->self);
   delete_next (job);
 }
 
@@ -2384,7 +2437,7 @@ delete_next (DeleteJob *job)
   SupaTableBrowser *self = job->self;
   g_autoptr(SupaQuery) query = NULL;
 
-  if (job->batches.next >= job->batches.rows->len || self->model == NULL ||
+  if (job->batches.next >= job->batches.rows->len || self->model == NULL || job->stop ||
       g_cancellable_is_cancelled (self->table_cancellable))
     {
       delete_job_finish (job);
@@ -2444,6 +2497,8 @@ delete_response_cb (AdwMessageDialog *dialog,
   job->self = g_object_ref (self);
   job->batches.rows = g_ptr_array_ref (rows);
   self->deleting++;
+  self->delete_job = job;
+  show_delete_progress (self);
   update_status (self);
   delete_next (job);
 }
@@ -3822,6 +3877,18 @@ build_table_page (SupaTableBrowser *self)
   gtk_widget_set_hexpand (GTK_WIDGET (self->readonly_label), TRUE);
   gtk_label_set_xalign (self->readonly_label, 1);
   gtk_box_append (GTK_BOX (status), GTK_WIDGET (self->readonly_label));
+  self->delete_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_set_name (GTK_WIDGET (self->delete_label), "delete-progress");
+  gtk_widget_add_css_class (GTK_WIDGET (self->delete_label), "numeric");
+  gtk_widget_set_visible (GTK_WIDGET (self->delete_label), FALSE);
+  gtk_box_append (GTK_BOX (status), GTK_WIDGET (self->delete_label));
+  self->delete_stop_button = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Stop")));
+  gtk_widget_set_name (GTK_WIDGET (self->delete_stop_button), "delete-stop");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->delete_stop_button), _("Stop after the batch under way"));
+  gtk_widget_add_css_class (GTK_WIDGET (self->delete_stop_button), "flat");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->delete_stop_button), "table.stop-delete");
+  gtk_widget_set_visible (GTK_WIDGET (self->delete_stop_button), FALSE);
+  gtk_box_append (GTK_BOX (status), GTK_WIDGET (self->delete_stop_button));
   self->spinner = GTK_SPINNER (gtk_spinner_new ());
   gtk_widget_set_halign (GTK_WIDGET (self->spinner), GTK_ALIGN_END);
   gtk_widget_set_hexpand (GTK_WIDGET (self->spinner), TRUE);
@@ -3860,6 +3927,9 @@ supa_table_browser_dispose (GObject *object)
   g_clear_object (&self->details_row);
   g_clear_pointer (&self->paned, gtk_widget_unparent);
   self->bulk_button = NULL;
+  /* A deletion still running ends without them. */
+  self->delete_label = NULL;
+  self->delete_stop_button = NULL;
 
   drop_schema_load (self);
   g_clear_object (&self->cancellable);
@@ -3913,6 +3983,7 @@ supa_table_browser_class_init (SupaTableBrowserClass *klass)
   gtk_widget_class_install_action (widget_class, "table.details", NULL, details_action);
   gtk_widget_class_install_action (widget_class, "table.follow-fk", NULL, follow_fk_action);
   gtk_widget_class_install_action (widget_class, "table.delete", NULL, delete_action);
+  gtk_widget_class_install_action (widget_class, "table.stop-delete", NULL, stop_delete_action);
   gtk_widget_class_install_action (widget_class, "table.bulk-update", NULL, bulk_update_action);
   gtk_widget_class_install_action (widget_class, "table.count-exact", NULL, count_exact_action);
   gtk_widget_class_install_action (widget_class, "table.copy", "s", copy_action);

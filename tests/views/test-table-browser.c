@@ -1551,6 +1551,57 @@ test_delete_many (Fixture       *f,
   g_assert_cmpint (sql_count ("SELECT count(*) FROM public.cities WHERE name NOT LIKE 'Batch %'"), ==, others);
 }
 
+/* A long deletion says how far it got and can be stopped after the batch
+ * under way; the rows not reached stay and the status says so. */
+static void
+test_delete_progress_stop (Fixture       *f,
+                           gconstpointer  data)
+{
+  const char *headers[] = { "apikey", server->service_role_key, NULL };
+  g_autoptr(SupaTestResponse) fault = NULL;
+  g_autoptr(SupaTestResponse) cleared = NULL;
+  SupaRowModel *model;
+  AdwMessageDialog *dialog;
+  GtkWidget *progress;
+  GtkWidget *stop;
+
+  g_free (supa_test_server_sql (server,
+                                "INSERT INTO public.cities (name, country_id, population)"
+                                " SELECT 'Stoppable ' || g, 5, g FROM generate_series(1, 250) g; SELECT 1"));
+  model = open_table (f, "cities");
+  wait_loaded (f);
+  g_assert_true (supa_table_browser_set_filter (f->browser, "name", "like", "Stoppable*", NULL));
+  wait_loaded (f);
+  g_assert_cmpint (supa_row_model_get_count (model), ==, 250);
+  progress = views_test_find_widget (GTK_WIDGET (f->browser), GTK_TYPE_LABEL, "delete-progress");
+  stop = views_test_find_widget (GTK_WIDGET (f->browser), GTK_TYPE_BUTTON, "delete-stop");
+  g_assert_nonnull (progress);
+  g_assert_nonnull (stop);
+  g_assert_false (gtk_widget_get_visible (progress));
+
+  /* Each batch takes a while, so the run can be watched and stopped. */
+  fault = supa_test_request (server, "POST", "/__local/faults", headers, "application/json",
+                             "{\"faults\":[\"latency:ms=700,prefix=/rest/v1/cities,method=DELETE\"]}", -1);
+  g_assert_cmpuint (fault->status, <, 300);
+
+  dialog = start_delete (f, 250);
+  click_response (dialog, "_Delete");
+  views_test_wait_until (gtk_widget_get_visible (progress));
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (progress)), ==, "Deleting 0 of 250 rows…");
+  views_test_wait_until (g_strcmp0 (gtk_label_get_label (GTK_LABEL (progress)), "Deleting 100 of 250 rows…") == 0);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->browser), "table.stop-delete", NULL));
+  g_assert_false (gtk_widget_get_sensitive (stop));
+  views_test_wait_until (!gtk_widget_get_visible (progress));
+  cleared = supa_test_request (server, "DELETE", "/__local/faults", headers, NULL, NULL, 0);
+  g_assert_cmpuint (cleared->status, <, 300);
+
+  g_assert_false (gtk_widget_get_visible (stop));
+  g_assert_cmpstr (supa_table_browser_get_error_text (f->browser), ==, "Stopped after deleting 200 of 250 rows.");
+  g_assert_cmpint (sql_count ("SELECT count(*) FROM public.cities WHERE name LIKE 'Stoppable %'"), ==, 50);
+  g_free (supa_test_server_sql (server, "DELETE FROM public.cities WHERE name LIKE 'Stoppable %'"));
+}
+
 static void
 test_delete_production (Fixture       *f,
                         gconstpointer  data)
@@ -2110,6 +2161,7 @@ main (int   argc,
   ADD ("/table-browser/copy", test_copy, NULL);
   ADD ("/table-browser/delete", test_delete, NULL);
   ADD ("/table-browser/delete-many", test_delete_many, NULL);
+  ADD ("/table-browser/delete-progress-stop", test_delete_progress_stop, NULL);
   ADD ("/table-browser/delete-production", test_delete_production, "production");
   ADD ("/table-browser/bulk-update", test_bulk_update, NULL);
   ADD ("/table-browser/bulk-update-partial", test_bulk_update_partial, NULL);
